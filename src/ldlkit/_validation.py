@@ -1,0 +1,224 @@
+"""Input validation shared by estimators, metrics, datasets and protocols.
+
+Every check raises a ``ValueError`` or ``TypeError`` whose message names the argument, the offending
+row/column where there is one, and what would fix it. Nothing here mutates its input: arrays are
+converted (copied when needed) before any change.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+
+#: Rows of a label distribution must sum to 1 within this absolute tolerance. Public benchmark files
+#: are stored in single precision for some datasets (SCUT_FBP, emotion6 sum to 1 +- 2e-6), so the
+#: tolerance is loose enough for float32 round-off but far tighter than any real error (FG-Net's
+#: rows sum to as little as 0.57).
+SUM_TOLERANCE = 1e-3
+
+
+def _first_index(mask: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(i) for i in np.argwhere(mask)[0])
+
+
+def as_float_array(
+    values, *, name: str, dtype=np.float64, ndim: int = 2, allow_empty: bool = False
+) -> np.ndarray:
+    """Convert ``values`` to a finite float array of ``ndim`` dimensions or raise a clear error."""
+    if values is None:
+        raise TypeError(f"{name} must be an array-like of numbers, got None.")
+    if sp.issparse(values):
+        raise TypeError(
+            f"{name} is a sparse matrix; ldlkit estimators need dense input. "
+            f"Call {name}.toarray() first."
+        )
+    if isinstance(values, str | bytes):
+        raise TypeError(f"{name} must be an array-like of numbers, got a string.")
+    try:
+        arr = np.asarray(values)
+    except Exception as exc:  # ragged lists and friends
+        raise ValueError(
+            f"{name} could not be read as a rectangular array ({exc}); "
+            "give a 2-D array with one row per sample."
+        ) from exc
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        try:
+            arr = arr.astype(dtype)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"{name} must contain numbers only, got dtype {arr.dtype!s} ({exc}). "
+                "Encode categorical or text columns as numbers first."
+            ) from exc
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} must be real-valued, got complex numbers.")
+    arr = arr.astype(dtype, copy=False)
+    if arr.ndim != ndim:
+        hint = (
+            "use .reshape(1, -1) for a single sample or .reshape(-1, 1) for a single feature"
+            if ndim == 2 and arr.ndim == 1
+            else f"give a {ndim}-D array"
+        )
+        raise ValueError(f"{name} must be {ndim}-D, got an array of shape {arr.shape}; {hint}.")
+    if not allow_empty and arr.size == 0:
+        raise ValueError(
+            f"{name} is empty (shape {arr.shape}); at least one sample and one column are needed."
+        )
+    finite = np.isfinite(arr)
+    if not finite.all():
+        where = _first_index(~finite)
+        kind = "NaN" if np.isnan(arr[where]) else "infinity"
+        loc = f"row {where[0]}, column {where[1]}" if arr.ndim == 2 else f"position {where}"
+        raise ValueError(
+            f"{name} contains {kind} at {loc} ({int((~finite).sum())} non-finite values in all); "
+            "remove or impute these values first."
+        )
+    return arr
+
+
+def check_features(
+    X, *, name: str = "X", n_features: int | None = None, dtype=np.float64
+) -> np.ndarray:
+    """Validate a feature matrix: numeric, 2-D, non-empty, finite, and of the fitted width."""
+    arr = as_float_array(X, name=name, dtype=dtype)
+    if n_features is not None and arr.shape[1] != n_features:
+        raise ValueError(
+            f"{name} has {arr.shape[1]} features, but the model was fitted with {n_features}; "
+            "pass data with the same columns as at fit time."
+        )
+    return arr
+
+
+def check_distributions(
+    D,
+    *,
+    name: str = "D",
+    n_labels: int | None = None,
+    renormalize: bool = False,
+    atol: float = SUM_TOLERANCE,
+) -> np.ndarray:
+    """Validate label distributions: non-negative rows summing to 1 (within ``atol``).
+
+    With ``renormalize=True`` rows that do not sum to 1 are divided by their sum instead of rejected;
+    rows of all zeros and negative degrees are always rejected because no rescaling can fix them.
+    Returns a float64 array (a copy when anything was rescaled).
+    """
+    arr = as_float_array(D, name=name)
+    if arr.shape[1] < 2:
+        raise ValueError(
+            f"{name} has {arr.shape[1]} label column; label distributions need at least 2 labels."
+        )
+    if n_labels is not None and arr.shape[1] != n_labels:
+        raise ValueError(
+            f"{name} has {arr.shape[1]} labels, but {n_labels} were expected "
+            "(the number of labels the model was fitted with)."
+        )
+    negative = arr < 0
+    if negative.any():
+        row, col = _first_index(negative)
+        raise ValueError(
+            f"{name} has a negative degree {arr[row, col]:.6g} at row {row}, label {col} "
+            f"({int(negative.any(axis=1).sum())} rows in all); label degrees must be >= 0."
+        )
+    sums = arr.sum(axis=1)
+    zero_rows = sums <= 0
+    if zero_rows.any():
+        row = int(np.flatnonzero(zero_rows)[0])
+        raise ValueError(
+            f"{name} row {row} is all zeros ({int(zero_rows.sum())} such rows); every row needs at "
+            "least one positive degree. Drop these rows."
+        )
+    off = np.abs(sums - 1.0) > atol
+    if off.any():
+        if renormalize:
+            return arr / sums[:, None]
+        row = int(np.flatnonzero(off)[0])
+        raise ValueError(
+            f"{name} row {row} sums to {sums[row]:.6g}, not 1 ({int(off.sum())} rows off by more "
+            f"than {atol:g}); pass renormalize=True to divide each row by its sum."
+        )
+    return arr
+
+
+def check_logical_labels(L, *, name: str = "logical", n_labels: int | None = None) -> np.ndarray:
+    """Validate 0/1 logical labels with at least one relevant label per row."""
+    arr = as_float_array(L, name=name)
+    if n_labels is not None and arr.shape[1] != n_labels:
+        raise ValueError(f"{name} has {arr.shape[1]} labels, but {n_labels} were expected.")
+    not_binary = (arr != 0) & (arr != 1)
+    if not_binary.any():
+        row, col = _first_index(not_binary)
+        raise ValueError(
+            f"{name} must hold 0/1 logical labels; row {row}, label {col} is {arr[row, col]:.6g}. "
+            "Use ldlkit.enhancement.binarize to turn distributions into logical labels."
+        )
+    empty = arr.sum(axis=1) == 0
+    if empty.any():
+        raise ValueError(
+            f"{name} row {int(np.flatnonzero(empty)[0])} has no relevant label; every row needs "
+            "at least one 1."
+        )
+    return arr
+
+
+def check_same_length(**arrays: np.ndarray) -> None:
+    """Raise if the named arrays do not have the same number of rows."""
+    lengths = {name: len(a) for name, a in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        described = ", ".join(f"{name} has {n}" for name, n in lengths.items())
+        raise ValueError(f"Mismatched numbers of samples: {described} rows; they must be equal.")
+
+
+def check_nonzero_rows(X: np.ndarray, *, name: str = "X") -> None:
+    """Reject all-zero rows, for methods built on cosine similarity (undefined for a zero vector)."""
+    zero = ~np.any(X != 0, axis=1)
+    if zero.any():
+        row = int(np.flatnonzero(zero)[0])
+        raise ValueError(
+            f"{name} row {row} is all zeros ({int(zero.sum())} such rows); cosine similarity is "
+            "undefined for a zero vector. Drop these rows or shift/scale the features."
+        )
+
+
+def check_positive_int(value, *, name: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+    return int(value)
+
+
+def check_in_range(
+    value, *, name: str, low: float | None = None, high: float | None = None, closed: str = "both"
+) -> float:
+    """Check that a real scalar parameter lies in an interval; ``closed`` is both/left/right/neither."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}.")
+    lo_ok = low is None or (value >= low if closed in ("both", "left") else value > low)
+    hi_ok = high is None or (value <= high if closed in ("both", "right") else value < high)
+    if not (lo_ok and hi_ok):
+        left = "[" if closed in ("both", "left") else "("
+        right = "]" if closed in ("both", "right") else ")"
+        lo = "-inf" if low is None else f"{low:g}"
+        hi = "inf" if high is None else f"{high:g}"
+        raise ValueError(f"{name} must be in {left}{lo}, {hi}{right}, got {value!r}.")
+    return float(value)
+
+
+def to_simplex(P: np.ndarray) -> np.ndarray:
+    """Project rows that are already almost on the simplex onto it (clip round-off, renormalise)."""
+    P = np.asarray(P, dtype=np.float64)
+    if not np.all(np.isfinite(P)):
+        raise FloatingPointError(
+            "the model produced non-finite predictions; this is a bug in the estimator, "
+            "please report it with the data that triggers it."
+        )
+    P = np.clip(P, 0.0, None)
+    sums = P.sum(axis=1, keepdims=True)
+    # A row that collapsed to zero has no information left: fall back to uniform.
+    bad = sums[:, 0] <= 0
+    if bad.any():
+        P[bad] = 1.0
+        sums[bad] = P.shape[1]
+    return P / sums

@@ -1,0 +1,166 @@
+"""What ldlkit knows about the public LDL benchmark datasets.
+
+Shapes and checksums are facts about the public files (checksums only for the copies ldlkit has
+verified). ``url`` is left empty where no stable per-file address is known: the public collection is
+distributed as an archive from its project page (``homepage``), so ldlkit asks the user to place the
+file rather than guess an address. A user can register a mirror with :func:`register_dataset`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+__all__ = ["DatasetInfo", "DATASETS", "get_dataset_info", "register_dataset", "list_datasets"]
+
+_LDL_COLLECTION = "Geng's public LDL dataset collection (PALM lab, Southeast University)"
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """Registry entry for one dataset."""
+
+    name: str
+    n_samples: int | None
+    n_features: int | None
+    n_labels: int | None
+    description: str
+    source: str = _LDL_COLLECTION
+    sha256: str | None = None
+    url: str | None = None
+    label_names: tuple[str, ...] | None = None
+    aliases: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def shape(self) -> str:
+        def show(v):
+            return "?" if v is None else str(v)
+
+        return f"{show(self.n_samples)}×{show(self.n_features)}×{show(self.n_labels)}"
+
+
+def _key(name: str) -> str:
+    """Normalise a dataset name: case, '-', '_' and spaces do not matter (SCUT-FBP == scut_fbp)."""
+    return re.sub(r"[\s_\-]", "", name).lower()
+
+
+_ENTRIES = [
+    DatasetInfo(
+        "SJAFFE", 213, 243, 6,
+        "Facial expression: 213 JAFFE faces, LBP features, 6 basic emotions scored by 60 raters.",
+        sha256="bdd53fb033a275b39b8fd873809cd69f3cee13234f5aa472aea0f5ad73b8a04b",
+    ),
+    DatasetInfo(
+        "SBU_3DFE", 2500, 243, 6,
+        "Facial expression: 2500 BU-3DFE faces, LBP features, 6 basic emotions scored by 23 raters.",
+        sha256="59dec80525aaa859b8400a92e5b94e54b405ce6ed60bfad9ec95e58964e84707",
+    ),
+    DatasetInfo(
+        "Movie", 7755, 1869, 5,
+        "Crowd opinion on movies: 1-5 star rating distributions from pre-release metadata.",
+        sha256="5c8629905fdf18640410d43b30f1a84c17473df38e48f279f5a2af11019a1bac",
+        label_names=("1 star", "2 stars", "3 stars", "4 stars", "5 stars"),
+    ),
+    DatasetInfo(
+        "M2B", 1240, 250, 5,
+        "Facial beauty (multi-modality beauty): 1240 faces, 5 attractiveness levels.",
+        sha256="75d4fe5340eb120a9ce29eed9174711c8a5f093d9ae3b410bcbff9865e5868f6",
+    ),
+    DatasetInfo(
+        "SCUT_FBP", 1500, 300, 5,
+        "Facial beauty: 1500 SCUT-FBP faces, 5 attractiveness levels.",
+        sha256="2851c11a0b98ad84483784230b597eca81108583b60ed3cc8674816ab48c03de",
+        aliases=("SCUT-FBP", "SCUTFBP"),
+    ),
+    DatasetInfo(
+        "emotion6", 1980, 168, 7,
+        "Image emotion: 1980 Emotion6 images, 7 emotions (Ekman's six plus neutral).",
+        sha256="2cc3b82d142b5eb27509105540390a8a7de2d6780b898d8e69c29a12a2e409a5",
+        aliases=("Emotion6",),
+    ),
+    DatasetInfo(
+        "Natural_Scene", 2000, 294, 9,
+        "Natural scene images, 9 scene labels (distributions from ranking by 10 raters).",
+        aliases=("NaturalScene", "Natural-Scene"),
+    ),
+    DatasetInfo("Human_Gene", 17892, 36, 68, "Human genes and their relation to 68 diseases.",
+                aliases=("Gene",)),
+    DatasetInfo("Twitter_LDL", 10040, 200, 8, "Twitter images, 8 emotions (VGG features)."),
+    DatasetInfo("Flickr_LDL", 11150, 200, 8, "Flickr images, 8 emotions (VGG features).",
+                aliases=("Flickr",)),
+    DatasetInfo("RAF_ML", 4908, 200, 6, "Real-world affective faces, 6 emotions.",
+                aliases=("RAF-ML",)),
+    DatasetInfo("fbp5500", 5500, 512, 5, "SCUT-FBP5500 facial beauty, 5 attractiveness levels.",
+                aliases=("SCUT-FBP5500",)),
+    DatasetInfo("Music", None, None, None, "Music emotion distributions (shape not recorded)."),
+    DatasetInfo("Painting", None, None, None, "Painting emotion distributions (shape not recorded)."),
+    DatasetInfo(
+        "FG-Net", None, None, None,
+        "Facial age estimation; public rows sum to as little as 0.57 (load with renormalize=True).",
+        aliases=("FGNet", "FG_NET"),
+    ),
+]
+
+_YEAST = {
+    "alpha": (18, "8b7f7788371326776299407785a5520cd05b194f57cf3babdeb21fe3d4281167"),
+    "cdc": (15, "c59015213b54a93d1142c2dda0cf4907b5672d25d3343abc8b34f1cf8ce7ccc9"),
+    "diau": (7, "adb77a20d5d84ea0e28bfa5c99ba094e9ba950b0d0e65bfb24551badfb8ce1ac"),
+    "elu": (14, "d78808326a3e80ada817e1fb77308a4561a23176843a216f458e77e0e2a8937f"),
+    "heat": (6, "6d55eccc10c97969542c5acc58194e34fe046557f876fc1ae3cd3f7a46159c94"),
+    "spo": (6, "5a0bf3c55f268b24ff8b846a135befe2bc25ed085a46fc1c4b7f4c1f4c8ff16f"),
+    "spo5": (3, "24e55ad6a9e68fcf80880e526c617ef44bd496022b99e49e397356e6b5e520ad"),
+    "spoem": (2, "925259095ffe88269661e39fdeea39e558954356817b0480d777a98bbc917ca1"),
+    "cold": (4, None),
+    "dtt": (4, None),
+}
+for _suffix, (_n_labels, _sha) in _YEAST.items():
+    _ENTRIES.append(
+        DatasetInfo(
+            f"Yeast_{_suffix}", 2465, 24, _n_labels,
+            f"Yeast gene expression over time ({_suffix} experiment), {_n_labels} time points.",
+            sha256=_sha,
+        )
+    )
+
+DATASETS: dict[str, DatasetInfo] = {}
+_BY_KEY: dict[str, str] = {}
+
+
+def register_dataset(info: DatasetInfo, *, overwrite: bool = False) -> None:
+    """Add a dataset to the registry so :func:`load_dataset` can find it by name.
+
+    Examples
+    --------
+    >>> register_dataset(DatasetInfo("MyData", 100, 8, 3, "my lab's data"), overwrite=True)
+    >>> get_dataset_info("mydata").n_labels
+    3
+    """
+    for alias in (info.name, *info.aliases):
+        owner = _BY_KEY.get(_key(alias))
+        if owner is not None and owner != info.name and not overwrite:
+            raise ValueError(f"dataset name {alias!r} is already used by {owner!r}.")
+    if info.name in DATASETS and not overwrite:
+        raise ValueError(f"dataset {info.name!r} is already registered; pass overwrite=True.")
+    DATASETS[info.name] = info
+    for alias in (info.name, *info.aliases):
+        _BY_KEY[_key(alias)] = info.name
+
+
+for _entry in _ENTRIES:
+    register_dataset(_entry)
+
+
+def get_dataset_info(name: str) -> DatasetInfo:
+    """Registry entry for ``name`` (case, '-' and '_' are ignored)."""
+    try:
+        return DATASETS[_BY_KEY[_key(name)]]
+    except KeyError:
+        raise ValueError(
+            f"unknown dataset {name!r}; known datasets: {', '.join(sorted(DATASETS))}. "
+            "Load a file of your own with ldlkit.datasets.load_file(path)."
+        ) from None
+
+
+def list_datasets() -> list[str]:
+    """Names of all registered datasets, sorted case-insensitively."""
+    return sorted(DATASETS, key=str.lower)

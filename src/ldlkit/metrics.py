@@ -1,0 +1,257 @@
+"""Label distribution metrics (Geng 2016) and scikit-learn scorers.
+
+Every metric has the signature ``f(D_true, D_pred, *, average=True)``: with ``average=True`` it
+returns the mean over rows (the number the papers report), with ``average=False`` an array with one
+value per row.
+
+Zero degrees
+------------
+KL divergence, Clark and Canberra divide by degrees, and benchmark files do contain zeros (emotion6:
+31 % of its degrees). The policy, the same for every metric:
+
+* a term whose numerator and denominator are both zero counts as 0 (Clark, Canberra, squared
+  chi-square: the limit as both degrees go to zero);
+* ``0 * log(0 / p)`` counts as 0 (the limit), so a zero true degree contributes nothing to KL;
+* a predicted degree that is zero where the true degree is positive is floored at ``eps``
+  (default ``1e-12``) in KL, so KL stays finite; pass ``eps=0`` to get ``inf`` instead.
+
+Metric table
+------------
+========================  =========  ============
+name                      better     ideal value
+========================  =========  ============
+chebyshev                 lower      0
+clark                     lower      0
+canberra                  lower      0
+kl_divergence             lower      0
+cosine                    higher     1
+intersection              higher     1
+euclidean                 lower      0
+sorensen                  lower      0
+squared_chi2              lower      0
+fidelity                  higher     1
+========================  =========  ============
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.metrics import make_scorer
+
+from ._validation import as_float_array
+
+__all__ = [
+    "PAPER_METRICS",
+    "METRICS",
+    "chebyshev",
+    "clark",
+    "canberra",
+    "kl_divergence",
+    "cosine",
+    "intersection",
+    "euclidean",
+    "sorensen",
+    "squared_chi2",
+    "fidelity",
+    "evaluate",
+    "get_metric",
+    "get_scorer",
+    "make_scorers",
+    "scorer_name",
+]
+
+#: The six metrics every paper reports, in the papers' column order.
+PAPER_METRICS = ("chebyshev", "clark", "canberra", "kl_divergence", "cosine", "intersection")
+
+DEFAULT_EPS = 1e-12
+
+
+def _check_pair(D_true, D_pred) -> tuple[np.ndarray, np.ndarray]:
+    D_true = as_float_array(D_true, name="D_true")
+    D_pred = as_float_array(D_pred, name="D_pred")
+    if D_true.shape != D_pred.shape:
+        raise ValueError(
+            f"D_true has shape {D_true.shape} but D_pred has shape {D_pred.shape}; "
+            "they must match (one row per sample, one column per label)."
+        )
+    if (D_true < 0).any() or (D_pred < 0).any():
+        name = "D_true" if (D_true < 0).any() else "D_pred"
+        raise ValueError(f"{name} has negative degrees; label distributions must be >= 0.")
+    return D_true, D_pred
+
+
+def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den with 0 / 0 counted as 0 (both degrees zero: no disagreement)."""
+    out = np.zeros_like(num)
+    np.divide(num, den, out=out, where=den > 0)
+    return out
+
+
+def _reduce(values: np.ndarray, average: bool):
+    return float(values.mean()) if average else values
+
+
+def chebyshev(D_true, D_pred, *, average: bool = True):
+    """Chebyshev distance ``max_j |d_j - p_j|`` (lower is better).
+
+    Examples
+    --------
+    >>> chebyshev([[0.5, 0.5]], [[0.2, 0.8]])
+    0.3
+    """
+    D_true, D_pred = _check_pair(D_true, D_pred)
+    return _reduce(np.abs(D_true - D_pred).max(axis=1), average)
+
+
+def clark(D_true, D_pred, *, average: bool = True):
+    """Clark distance ``sqrt(sum_j (d_j - p_j)^2 / (d_j + p_j)^2)`` (lower is better)."""
+    D_true, D_pred = _check_pair(D_true, D_pred)
+    ratio = _safe_ratio(D_true - D_pred, D_true + D_pred)
+    return _reduce(np.sqrt((ratio**2).sum(axis=1)), average)
+
+
+def canberra(D_true, D_pred, *, average: bool = True):
+    """Canberra distance ``sum_j |d_j - p_j| / (d_j + p_j)`` (lower is better)."""
+    D_true, D_pred = _check_pair(D_true, D_pred)
+    return _reduce(_safe_ratio(np.abs(D_true - D_pred), D_true + D_pred).sum(axis=1), average)
+
+
+def kl_divergence(D_true, D_pred, *, average: bool = True, eps: float = DEFAULT_EPS):
+    """Kullback-Leibler divergence ``sum_j d_j log(d_j / p_j)`` (lower is better).
+
+    Zero true degrees contribute 0; predicted degrees are floored at ``eps`` (see module notes).
+    """
+    D_true, D_pred = _check_pair(D_true, D_pred)
+    positive = D_true > 0
+    logs = np.zeros_like(D_true)
+    with np.errstate(divide="ignore"):
+        np.log(D_true, out=logs, where=positive)
+        pred_log = np.log(np.maximum(D_pred, eps))
+    terms = np.where(positive, D_true * (logs - pred_log), 0.0)
+    return _reduce(terms.sum(axis=1), average)
+
+
+def cosine(D_true, D_pred, *, average: bool = True):
+    """Cosine similarity (higher is better; 1 for identical rows)."""
+    D_true, D_pred = _check_pair(D_true, D_pred)
+    norms = np.linalg.norm(D_true, axis=1) * np.linalg.norm(D_pred, axis=1)
+    return _reduce(_safe_ratio((D_true * D_pred).sum(axis=1), norms), average)
+
+
+def intersection(D_true, D_pred, *, average: bool = True):
+    """Intersection similarity ``sum_j min(d_j, p_j)`` (higher is better)."""
+    D_true, D_pred = _check_pair(D_true, D_pred)
+    return _reduce(np.minimum(D_true, D_pred).sum(axis=1), average)
+
+
+def euclidean(D_true, D_pred, *, average: bool = True):
+    """Euclidean distance (lower is better)."""
+    D_true, D_pred = _check_pair(D_true, D_pred)
+    return _reduce(np.sqrt(((D_true - D_pred) ** 2).sum(axis=1)), average)
+
+
+def sorensen(D_true, D_pred, *, average: bool = True):
+    """Sørensen distance ``sum_j |d_j - p_j| / sum_j (d_j + p_j)`` (lower is better)."""
+    D_true, D_pred = _check_pair(D_true, D_pred)
+    return _reduce(
+        _safe_ratio(np.abs(D_true - D_pred).sum(axis=1), (D_true + D_pred).sum(axis=1)), average
+    )
+
+
+def squared_chi2(D_true, D_pred, *, average: bool = True):
+    """Squared chi-square distance ``sum_j (d_j - p_j)^2 / (d_j + p_j)`` (lower is better)."""
+    D_true, D_pred = _check_pair(D_true, D_pred)
+    return _reduce(_safe_ratio((D_true - D_pred) ** 2, D_true + D_pred).sum(axis=1), average)
+
+
+def fidelity(D_true, D_pred, *, average: bool = True):
+    """Fidelity (Bhattacharyya coefficient) ``sum_j sqrt(d_j p_j)`` (higher is better)."""
+    D_true, D_pred = _check_pair(D_true, D_pred)
+    return _reduce(np.sqrt(D_true * D_pred).sum(axis=1), average)
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """A metric's function, direction and display name."""
+
+    name: str
+    function: Callable
+    greater_is_better: bool
+    ideal: float
+    label: str
+
+    @property
+    def arrow(self) -> str:
+        return "↑" if self.greater_is_better else "↓"
+
+
+METRICS: dict[str, MetricInfo] = {
+    info.name: info
+    for info in (
+        MetricInfo("chebyshev", chebyshev, False, 0.0, "Chebyshev"),
+        MetricInfo("clark", clark, False, 0.0, "Clark"),
+        MetricInfo("canberra", canberra, False, 0.0, "Canberra"),
+        MetricInfo("kl_divergence", kl_divergence, False, 0.0, "KL"),
+        MetricInfo("cosine", cosine, True, 1.0, "Cosine"),
+        MetricInfo("intersection", intersection, True, 1.0, "Intersection"),
+        MetricInfo("euclidean", euclidean, False, 0.0, "Euclidean"),
+        MetricInfo("sorensen", sorensen, False, 0.0, "Sorensen"),
+        MetricInfo("squared_chi2", squared_chi2, False, 0.0, "Squared chi2"),
+        MetricInfo("fidelity", fidelity, True, 1.0, "Fidelity"),
+    )
+}
+
+_ALIASES = {"kl": "kl_divergence", "kld": "kl_divergence", "cheby": "chebyshev"}
+
+
+def get_metric(name: str) -> MetricInfo:
+    """Look a metric up by name (``"kl"`` is accepted for ``"kl_divergence"``)."""
+    key = _ALIASES.get(name.lower(), name.lower())
+    if key.startswith("neg_"):
+        key = key[4:]
+    try:
+        return METRICS[key]
+    except KeyError:
+        raise ValueError(
+            f"unknown metric {name!r}; known metrics: {', '.join(METRICS)}."
+        ) from None
+
+
+def evaluate(
+    D_true, D_pred, metrics: Iterable[str] = PAPER_METRICS, *, average: bool = True
+) -> dict:
+    """Compute several metrics at once: ``{name: value}`` (or per-row arrays)."""
+    return {name: get_metric(name).function(D_true, D_pred, average=average) for name in metrics}
+
+
+def scorer_name(name: str) -> str:
+    """The scikit-learn scorer name: distances get a ``neg_`` prefix (higher is better)."""
+    info = get_metric(name)
+    return info.name if info.greater_is_better else f"neg_{info.name}"
+
+
+def get_scorer(name: str):
+    """A scikit-learn scorer for ``name`` (``"cosine"``, ``"neg_kl_divergence"``, ``"kl"``, ...).
+
+    Distances are negated so that higher is always better, as scikit-learn expects.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import cross_validate
+    >>> from ldlkit.datasets import make_artificial
+    >>> from ldlkit.dummy import MeanPredictor
+    >>> X, D = make_artificial(60, random_state=0)
+    >>> scores = cross_validate(MeanPredictor(), X, D, cv=3, scoring=make_scorers(["kl", "cosine"]))
+    >>> sorted(k for k in scores if k.startswith("test_"))
+    ['test_cosine', 'test_neg_kl_divergence']
+    """
+    info = get_metric(name)
+    return make_scorer(info.function, greater_is_better=info.greater_is_better)
+
+
+def make_scorers(names: Iterable[str] = PAPER_METRICS) -> dict:
+    """A ``{scorer_name: scorer}`` dict for ``cross_validate``/``GridSearchCV`` ``scoring=``."""
+    return {scorer_name(name): get_scorer(name) for name in names}
