@@ -102,8 +102,8 @@ def check_distributions(
 ) -> np.ndarray:
     """Validate label distributions: non-negative rows summing to 1 (within ``atol``).
 
-    With ``renormalize=True`` rows that do not sum to 1 are divided by their sum instead of rejected;
-    rows of all zeros and negative degrees are always rejected because no rescaling can fix them.
+    With ``renormalize=True`` rows that do not sum to 1 are divided by their sum instead of
+    rejected; rows of all zeros and negative degrees are always rejected: no rescaling fixes them.
     Returns a float64 array (a copy when anything was rescaled).
     """
     arr = as_float_array(D, name=name)
@@ -173,7 +173,7 @@ def check_same_length(**arrays: np.ndarray) -> None:
 
 
 def check_nonzero_rows(X: np.ndarray, *, name: str = "X") -> None:
-    """Reject all-zero rows, for methods built on cosine similarity (undefined for a zero vector)."""
+    """Reject all-zero rows: cosine similarity is undefined for a zero vector."""
     zero = ~np.any(X != 0, axis=1)
     if zero.any():
         row = int(np.flatnonzero(zero)[0])
@@ -192,7 +192,7 @@ def check_positive_int(value, *, name: str, minimum: int = 1) -> int:
 def check_in_range(
     value, *, name: str, low: float | None = None, high: float | None = None, closed: str = "both"
 ) -> float:
-    """Check that a real scalar parameter lies in an interval; ``closed`` is both/left/right/neither."""
+    """Check a real scalar lies in an interval; ``closed`` is both/left/right/neither."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}.")
     lo_ok = low is None or (value >= low if closed in ("both", "left") else value > low)

@@ -84,6 +84,9 @@ class BaseLDL(_Registered, BaseEstimator):
         True for estimators that need the ``torch`` extra.
     ``_test_params``
         Constructor arguments that make the common tests fast (e.g. two epochs).
+    ``_partial_fit_is_exact``
+        True when ``partial_fit`` on new rows predicts exactly as ``fit`` on all rows (the kNN
+        family); the common tests then check it.
     """
 
     _abstract = True
@@ -91,6 +94,7 @@ class BaseLDL(_Registered, BaseEstimator):
     _requires_nonzero_rows: ClassVar[bool] = False
     _requires_torch: ClassVar[bool] = False
     _test_params: ClassVar[dict[str, Any]] = {}
+    _partial_fit_is_exact: ClassVar[bool] = False
 
     # -- public API -------------------------------------------------------------------------
     def fit(self, X, D, *, renormalize: bool = False):

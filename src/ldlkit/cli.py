@@ -8,6 +8,7 @@ status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -15,15 +16,24 @@ import numpy as np
 
 from . import __version__
 from .datasets import (
+    DATA_ENV,
     DatasetNotFoundError,
     find_dataset_file,
     get_dataset_info,
     list_datasets,
     load_dataset,
 )
+from .datasets._loaders import _search_dirs
 
 # Errors that mean "the user asked for something wrong", reported as one line.
-USER_ERRORS = (ValueError, TypeError, FileNotFoundError, DatasetNotFoundError, ImportError, KeyError)
+USER_ERRORS = (
+    ValueError,
+    TypeError,
+    FileNotFoundError,
+    DatasetNotFoundError,
+    ImportError,
+    KeyError,
+)
 
 
 def _datasets_list(args: argparse.Namespace) -> int:
@@ -37,6 +47,8 @@ def _datasets_list(args: argparse.Namespace) -> int:
     print("  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip())
     for row in rows:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+    searched = os.pathsep.join(str(d) for d in _search_dirs(args.data_home))
+    print(f"\nsearched: {searched} (set {DATA_ENV} to add folders)")
     return 0
 
 
@@ -49,13 +61,14 @@ def _datasets_info(args: argparse.Namespace) -> int:
         print(f"aliases: {', '.join(info.aliases)}")
     path = find_dataset_file(info.name, args.data_home)
     if path is None:
-        print("local file: not found (ldlkit datasets list shows where it looks)")
+        print("local file: not found (`ldlkit datasets list` shows the folders searched)")
         return 0
     bunch = load_dataset(info.name, data_home=args.data_home, renormalize=True, download=False)
     raw = bunch.row_sums
     X, D = bunch.features, bunch.labels
     print(f"local file: {path}")
-    print(f"features: {X.shape[0]} rows × {X.shape[1]} columns, range [{X.min():.4g}, {X.max():.4g}]")
+    print(f"features: {X.shape[0]} rows × {X.shape[1]} columns")
+    print(f"feature range: [{X.min():.4g}, {X.max():.4g}]")
     off = np.abs(raw - 1.0) > 1e-3
     print(
         f"rows not summing to 1 (|sum-1| > 1e-3): {int(off.sum())}"

@@ -24,6 +24,7 @@ class MeanPredictor(BaseLDL):
     """
 
     _min_fit_samples = 1
+    _partial_fit_is_exact = True
 
     def __init__(self) -> None:
         pass

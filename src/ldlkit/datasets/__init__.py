@@ -1,4 +1,4 @@
-"""Benchmark datasets: a registry of the public LDL datasets, loaders and the artificial toy data."""
+"""Benchmark datasets: registry of public LDL datasets, file loaders, artificial toy data."""
 
 from ._artificial import make_artificial
 from ._loaders import (

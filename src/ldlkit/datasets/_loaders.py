@@ -80,7 +80,10 @@ def _download(info: DatasetInfo, data_home) -> Path:
     with tempfile.TemporaryDirectory(dir=target_dir) as tmp:
         tmp_path = Path(tmp) / f"{info.name}{suffix}"
         try:
-            with urllib.request.urlopen(info.url, timeout=60) as response, open(tmp_path, "wb") as f:
+            with (
+                urllib.request.urlopen(info.url, timeout=60) as response,
+                open(tmp_path, "wb") as f,
+            ):
                 shutil.copyfileobj(response, f)
         except (urllib.error.URLError, OSError) as exc:
             raise DatasetNotFoundError(
@@ -154,7 +157,8 @@ def load_dataset(
     Returns
     -------
     Bunch with ``features`` (n, d), ``labels`` (n, L), ``label_names`` (or None), ``name``,
-    ``path``, ``description`` and ``row_sums`` (label row sums as stored, before renormalising); or ``(features, labels)`` with ``return_X_y=True``.
+    ``path``, ``description`` and ``row_sums`` (label row sums as stored, before renormalising);
+    or ``(features, labels)`` with ``return_X_y=True``.
 
     Examples
     --------
@@ -241,7 +245,9 @@ def load_file(
                 X = _pick(npz, FEATURE_KEYS, path=path, what="feature")
                 D = _pick(npz, LABEL_KEYS, path=path, what="label")
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise ValueError(f"could not read {path}: truncated or not an .npz file ({exc}).")
+            raise ValueError(
+                f"could not read {path}: truncated or not an .npz file ({exc})."
+            ) from exc
     elif suffix == ".csv":
         X, D, label_names = _read_csv(path, n_labels)
     else:

@@ -44,6 +44,7 @@ def _key(name: str) -> str:
     return re.sub(r"[\s_\-]", "", name).lower()
 
 
+# fmt: off
 _ENTRIES = [
     DatasetInfo(
         "SJAFFE", 213, 243, 6,
@@ -52,7 +53,7 @@ _ENTRIES = [
     ),
     DatasetInfo(
         "SBU_3DFE", 2500, 243, 6,
-        "Facial expression: 2500 BU-3DFE faces, LBP features, 6 basic emotions scored by 23 raters.",
+        "Facial expression: 2500 BU-3DFE faces, LBP features, 6 basic emotions (23 raters).",
         sha256="59dec80525aaa859b8400a92e5b94e54b405ce6ed60bfad9ec95e58964e84707",
     ),
     DatasetInfo(
@@ -92,14 +93,15 @@ _ENTRIES = [
                 aliases=("RAF-ML",)),
     DatasetInfo("fbp5500", 5500, 512, 5, "SCUT-FBP5500 facial beauty, 5 attractiveness levels.",
                 aliases=("SCUT-FBP5500",)),
-    DatasetInfo("Music", None, None, None, "Music emotion distributions (shape not recorded)."),
-    DatasetInfo("Painting", None, None, None, "Painting emotion distributions (shape not recorded)."),
+    DatasetInfo("Music", None, None, None, "Music emotions (shape not recorded)."),
+    DatasetInfo("Painting", None, None, None, "Painting emotions (shape not recorded)."),
     DatasetInfo(
         "FG-Net", None, None, None,
         "Facial age estimation; public rows sum to as little as 0.57 (load with renormalize=True).",
         aliases=("FGNet", "FG_NET"),
     ),
 ]
+# fmt: on
 
 _YEAST = {
     "alpha": (18, "8b7f7788371326776299407785a5520cd05b194f57cf3babdeb21fe3d4281167"),
@@ -116,7 +118,10 @@ _YEAST = {
 for _suffix, (_n_labels, _sha) in _YEAST.items():
     _ENTRIES.append(
         DatasetInfo(
-            f"Yeast_{_suffix}", 2465, 24, _n_labels,
+            f"Yeast_{_suffix}",
+            2465,
+            24,
+            _n_labels,
             f"Yeast gene expression over time ({_suffix} experiment), {_n_labels} time points.",
             sha256=_sha,
         )

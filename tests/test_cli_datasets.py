@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from ldlkit import __version__
+from ldlkit.cli import main
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"ldlkit {__version__}"
+
+
+def test_datasets_list_marks_local_files(capsys, load_real):
+    load_real("SJAFFE")
+    assert main(["datasets", "list"]) == 0
+    out = capsys.readouterr().out
+    sjaffe = next(line for line in out.splitlines() if line.startswith("SJAFFE"))
+    assert "213×243×6" in sjaffe and "yes" in sjaffe
+    flickr = next(line for line in out.splitlines() if line.startswith("Flickr_LDL"))
+    assert "no" in flickr.split()
+    assert "searched:" in out
+
+
+def test_datasets_info_reports_statistics(capsys, load_real):
+    load_real("emotion6")
+    assert main(["datasets", "info", "Emotion6"]) == 0
+    out = capsys.readouterr().out
+    assert "1980 rows × 168 columns" in out
+    assert "rows not summing to 1 (|sum-1| > 1e-3): 0" in out
+    assert "zero degrees: 30.6 %" in out
+
+
+def test_unknown_dataset_is_one_line_error(capsys):
+    assert main(["datasets", "info", "NoSuchData"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ldlkit: error: unknown dataset 'NoSuchData'")
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_console_script_errors_without_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "ldlkit.cli", "datasets", "info", "NoSuchData"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_import_works_without_torch():
+    # Block torch: every ldlkit module must import, and all_estimators must list torch estimators
+    # without importing torch (they raise a helpful ImportError only when fitted).
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'torch' or name.startswith('torch.'):\n"
+        "            raise ImportError('torch blocked for this test')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import ldlkit\n"
+        "names = [n for n, _ in ldlkit.all_estimators()]\n"
+        "assert 'MeanPredictor' in names, names\n"
+        "assert 'torch' not in sys.modules\n"
+        "print('ok', len(names))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok")

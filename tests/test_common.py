@@ -1,0 +1,290 @@
+"""Checks every registered estimator must pass (found through ``ldlkit.all_estimators``).
+
+A new estimator is picked up automatically; ``_test_params`` on its class keeps it fast here.
+"""
+
+from __future__ import annotations
+
+import inspect
+import pickle
+import re
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from ldlkit import all_estimators
+from ldlkit.base import BaseLDL
+from ldlkit.datasets import make_artificial
+
+LDL_ESTIMATORS = all_estimators("ldl")
+LE_ESTIMATORS = all_estimators("le")
+IDS_LDL = [name for name, _ in LDL_ESTIMATORS]
+IDS_LE = [name for name, _ in LE_ESTIMATORS]
+
+
+def make_estimator(cls, **overrides):
+    if cls._requires_torch:
+        pytest.importorskip("torch")
+    params = {**cls._test_params, **overrides}
+    return cls(**params)
+
+
+def with_seed(est, seed=0):
+    if "random_state" in est.get_params():
+        est.set_params(random_state=seed)
+    return est
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, D = make_artificial(40, noise=0.05, random_state=1)
+    return X[:30], D[:30], X[30:], D[30:]
+
+
+def assert_on_simplex(P, n_rows, n_labels):
+    assert P.shape == (n_rows, n_labels)
+    assert np.isfinite(P).all()
+    assert (P >= 0).all()
+    np.testing.assert_allclose(P.sum(axis=1), 1.0, atol=1e-9)
+
+
+def test_registry_is_not_empty():
+    assert "MeanPredictor" in IDS_LDL
+    for name, cls in LDL_ESTIMATORS + LE_ESTIMATORS:
+        assert cls.__name__ == name
+        assert not name.startswith("_")
+
+
+# --- scikit-learn contract --------------------------------------------------------------------
+@pytest.mark.parametrize(("name", "cls"), LDL_ESTIMATORS + LE_ESTIMATORS, ids=IDS_LDL + IDS_LE)
+def test_constructor_only_stores_keyword_params(name, cls):
+    signature = inspect.signature(cls.__init__)
+    for pname, param in list(signature.parameters.items())[1:]:
+        assert param.kind in (param.KEYWORD_ONLY, param.VAR_KEYWORD), (
+            f"{name}.__init__ parameter {pname!r} must be keyword-only"
+        )
+    est = make_estimator(cls)
+    params = est.get_params(deep=False)
+    for key, value in cls._test_params.items():
+        assert params[key] is value, f"{name} changed {key} in __init__"
+    assert not [a for a in vars(est) if a.endswith("_") and not a.startswith("_")], (
+        f"{name}.__init__ set fitted attributes"
+    )
+
+
+@pytest.mark.parametrize(("name", "cls"), LDL_ESTIMATORS + LE_ESTIMATORS, ids=IDS_LDL + IDS_LE)
+def test_clone_and_params_round_trip(name, cls):
+    est = make_estimator(cls)
+    twin = clone(est)
+    assert type(twin) is cls
+    assert twin.get_params(deep=False).keys() == est.get_params(deep=False).keys()
+    twin.set_params(**est.get_params(deep=False))
+
+
+# --- LDL estimators -----------------------------------------------------------------------------
+@pytest.mark.parametrize(("name", "cls"), LDL_ESTIMATORS, ids=IDS_LDL)
+def test_fit_predict_gives_rows_on_simplex(name, cls, data):
+    X, D, X_test, _ = data
+    est = with_seed(make_estimator(cls))
+    assert est.fit(X, D) is est
+    assert est.n_features_in_ == X.shape[1]
+    assert est.n_labels_ == D.shape[1]
+    assert_on_simplex(est.predict(X_test), len(X_test), D.shape[1])
+    # one row at a time works too
+    assert_on_simplex(est.predict(X_test[:1]), 1, D.shape[1])
+    assert isinstance(est.score(X_test, data[3]), float)
+
+
+@pytest.mark.parametrize(("name", "cls"), LDL_ESTIMATORS, ids=IDS_LDL)
+def test_pickle_round_trip_predicts_identically(name, cls, data):
+    X, D, X_test, _ = data
+    est = with_seed(make_estimator(cls)).fit(X, D)
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(restored.predict(X_test), est.predict(X_test))
+
+
+@pytest.mark.parametrize(("name", "cls"), LDL_ESTIMATORS, ids=IDS_LDL)
+def test_same_seed_same_predictions(name, cls, data):
+    X, D, X_test, _ = data
+    first = with_seed(make_estimator(cls), 7).fit(X, D).predict(X_test)
+    second = with_seed(make_estimator(cls), 7).fit(X, D).predict(X_test)
+    np.testing.assert_array_equal(first, second)
+
+
+@pytest.mark.parametrize(("name", "cls"), LDL_ESTIMATORS, ids=IDS_LDL)
+def test_inputs_are_not_mutated(name, cls, data):
+    X, D, X_test, _ = data
+    X_copy, D_copy, T_copy = X.copy(), D.copy(), X_test.copy()
+    est = with_seed(make_estimator(cls)).fit(X, D)
+    est.predict(X_test)
+    np.testing.assert_array_equal(X, X_copy)
+    np.testing.assert_array_equal(D, D_copy)
+    np.testing.assert_array_equal(X_test, T_copy)
+
+
+@pytest.mark.parametrize(("name", "cls"), LDL_ESTIMATORS, ids=IDS_LDL)
+def test_accepts_lists_and_float32(name, cls, data):
+    X, D, X_test, _ = data
+    est = with_seed(make_estimator(cls))
+    reference = clone(est).fit(X, D).predict(X_test)
+    from_lists = est.fit(X.tolist(), D.tolist()).predict(X_test.tolist())
+    np.testing.assert_allclose(from_lists, reference, atol=1e-12)
+    from_f32 = clone(est).fit(X.astype(np.float32), D).predict(X_test.astype(np.float32))
+    assert_on_simplex(from_f32, len(X_test), D.shape[1])
+
+
+@pytest.mark.parametrize(("name", "cls"), LDL_ESTIMATORS, ids=IDS_LDL)
+def test_partial_fit_matches_fit_on_union(name, cls, data):
+    X, D, X_test, _ = data
+    est = with_seed(make_estimator(cls))
+    if type(est)._partial_fit is BaseLDL._partial_fit:
+        with pytest.raises(AttributeError, match="partial_fit"):
+            est.partial_fit(X, D)
+        return
+    incremental = clone(est).partial_fit(X[:20], D[:20]).partial_fit(X[20:], D[20:])
+    with pytest.raises(ValueError, match="features"):
+        incremental.partial_fit(X[:3, :2], D[:3])
+    with pytest.raises(ValueError, match="labels"):
+        incremental.partial_fit(X[:3], D[:3, :2] / D[:3, :2].sum(axis=1, keepdims=True))
+    if not cls._partial_fit_is_exact:
+        assert_on_simplex(incremental.predict(X_test), len(X_test), D.shape[1])
+        return
+    union = clone(est).fit(X, D)
+    np.testing.assert_allclose(incremental.predict(X_test), union.predict(X_test), atol=1e-10)
+
+
+# --- bad input ----------------------------------------------------------------------------------
+def _with(array, row, col, value):
+    out = array.copy()
+    out[row, col] = value
+    return out
+
+
+BAD_FIT_INPUTS = {
+    "nan in X": (lambda X, D: (_with(X, 3, 1, np.nan), D), ValueError, r"X contains NaN.*row 3"),
+    "inf in X": (lambda X, D: (_with(X, 2, 0, np.inf), D), ValueError, r"X contains infinity"),
+    "nan in D": (lambda X, D: (X, _with(D, 4, 2, np.nan)), ValueError, r"D contains NaN.*row 4"),
+    "negative degree": (
+        lambda X, D: (X, _with(D, 5, 0, -0.1)),
+        ValueError,
+        r"D has a negative degree.*row 5",
+    ),
+    "row not summing to 1": (lambda X, D: (X, D * 1.5), ValueError, r"D row 0 sums to 1\.5"),
+    "all-zero label row": (
+        lambda X, D: (X, _with(_with(_with(D, 6, 0, 0), 6, 1, 0), 6, 2, 0)),
+        ValueError,
+        r"D row 6 is all zeros",
+    ),
+    "mismatched samples": (lambda X, D: (X, D[:-1]), ValueError, r"X has 30.*D has 29"),
+    "empty": (lambda X, D: (X[:0], D[:0]), ValueError, r"X is empty"),
+    "1-D X": (lambda X, D: (X[:, 0], D), ValueError, r"X must be 2-D"),
+    "single label": (lambda X, D: (X, np.ones((len(D), 1))), ValueError, r"D has 1 label"),
+    "non-numeric X": (
+        lambda X, D: (np.array([["a"] * 3] * len(X)), D),
+        TypeError,
+        r"X must contain numbers",
+    ),
+    "None X": (lambda X, D: (None, D), TypeError, r"X must be"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FIT_INPUTS))
+@pytest.mark.parametrize(("name", "cls"), LDL_ESTIMATORS, ids=IDS_LDL)
+def test_bad_fit_input_gives_clear_error(name, cls, case, data):
+    X, D, _, _ = data
+    make_bad, error, pattern = BAD_FIT_INPUTS[case]
+    bad_X, bad_D = make_bad(X.copy(), D.copy())
+    with pytest.raises(error, match=pattern):
+        make_estimator(cls).fit(bad_X, bad_D)
+
+
+@pytest.mark.parametrize(("name", "cls"), LDL_ESTIMATORS, ids=IDS_LDL)
+def test_renormalize_option_rescales_rows(name, cls, data):
+    X, D, X_test, _ = data
+    scaled = D * np.linspace(0.5, 1.5, len(D))[:, None]
+    est = with_seed(make_estimator(cls))
+    reference = clone(est).fit(X, D).predict(X_test)
+    np.testing.assert_allclose(est.fit(X, scaled, renormalize=True).predict(X_test), reference)
+
+
+@pytest.mark.parametrize(("name", "cls"), LDL_ESTIMATORS, ids=IDS_LDL)
+def test_bad_predict_input_gives_clear_error(name, cls, data):
+    X, D, X_test, D_test = data
+    est = with_seed(make_estimator(cls))
+    with pytest.raises(Exception, match="not fitted"):
+        est.predict(X_test)
+    est.fit(X, D)
+    with pytest.raises(ValueError, match=r"X has 2 features, but the model was fitted with 3"):
+        est.predict(X_test[:, :2])
+    with pytest.raises(ValueError, match=r"X contains NaN"):
+        est.predict(_with(X_test, 0, 0, np.nan))
+    with pytest.raises(ValueError, match=r"X is empty"):
+        est.predict(X_test[:0])
+    with pytest.raises(TypeError, match=r"X must contain numbers"):
+        est.predict([["x", "y", "z"]])
+    with pytest.raises(ValueError, match=r"D has 2 labels, but 3 were expected"):
+        est.score(X_test, D_test[:, :2] / D_test[:, :2].sum(axis=1, keepdims=True))
+
+
+@pytest.mark.parametrize(("name", "cls"), LDL_ESTIMATORS, ids=IDS_LDL)
+def test_single_training_sample(name, cls, data):
+    X, D, X_test, _ = data
+    est = with_seed(make_estimator(cls))
+    if cls._min_fit_samples > 1:
+        with pytest.raises(ValueError, match=r"needs at least \d+ training samples, got 1"):
+            est.fit(X[:1], D[:1])
+    else:
+        assert_on_simplex(est.fit(X[:1], D[:1]).predict(X_test), len(X_test), D.shape[1])
+
+
+@pytest.mark.parametrize(("name", "cls"), LDL_ESTIMATORS, ids=IDS_LDL)
+def test_all_zero_feature_rows(name, cls, data):
+    X, D, X_test, _ = data
+    zero_train = _with(_with(_with(X, 2, 0, 0), 2, 1, 0), 2, 2, 0)
+    zero_query = np.zeros((1, X.shape[1]))
+    est = with_seed(make_estimator(cls))
+    if cls._requires_nonzero_rows:
+        with pytest.raises(ValueError, match=r"X row 2 is all zeros.*cosine"):
+            est.fit(zero_train, D)
+        est.fit(X, D)
+        with pytest.raises(ValueError, match=r"X row 0 is all zeros"):
+            est.predict(zero_query)
+    else:
+        est.fit(zero_train, D)
+        assert_on_simplex(est.predict(zero_query), 1, D.shape[1])
+
+
+# --- label enhancers ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def logical_data():
+    from ldlkit.enhancement import binarize
+
+    X, D = make_artificial(30, noise=0.05, random_state=2)
+    return X, binarize(D)
+
+
+@pytest.mark.parametrize(("name", "cls"), LE_ESTIMATORS, ids=IDS_LE)
+def test_enhancer_recovers_rows_on_simplex(name, cls, logical_data):
+    X, logical = logical_data
+    est = with_seed(make_estimator(cls))
+    recovered = est.fit_transform(X, logical)
+    assert_on_simplex(recovered, len(X), logical.shape[1])
+    again = with_seed(make_estimator(cls)).fit_transform(X, logical)
+    np.testing.assert_array_equal(recovered, again)
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(restored.label_distribution_, est.label_distribution_)
+
+
+@pytest.mark.parametrize(("name", "cls"), LE_ESTIMATORS, ids=IDS_LE)
+def test_enhancer_bad_input(name, cls, logical_data):
+    X, logical = logical_data
+    est = make_estimator(cls)
+    with pytest.raises(ValueError, match=re.escape("logical must hold 0/1")):
+        est.fit(X, np.where(logical > 0, 0.5, 0))
+    with pytest.raises(ValueError, match="has no relevant label"):
+        est.fit(X, _with(logical, 0, slice(None), 0))
+    with pytest.raises(ValueError, match="Mismatched numbers of samples"):
+        est.fit(X[:-1], logical)
+    with pytest.raises(ValueError, match="X contains NaN"):
+        est.fit(_with(X, 1, 1, np.nan), logical)
