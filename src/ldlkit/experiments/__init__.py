@@ -60,10 +60,24 @@ from ._statistics import (
     paired_ttest,
     significance_marker,
 )
+from ._sweeps import (
+    DEMO_DATASET,
+    FAST_METHODS,
+    PROTOCOLS,
+    expand_demo_datasets,
+    fast_methods,
+    make_protocol,
+)
 from .reported import find_reported_table, list_reported, reported_table
 
 __all__ = [
     "BETTER",
+    "DEMO_DATASET",
+    "FAST_METHODS",
+    "PROTOCOLS",
+    "expand_demo_datasets",
+    "fast_methods",
+    "make_protocol",
     "FORMATS",
     "ILDL_PARAMETERS",
     "PROTOCOL_PRESETS",

@@ -101,6 +101,24 @@ def _markdown(table: ComparisonTable, metrics: list[str], precision: int) -> str
     return "\n\n".join(parts) + "\n\n" + "\n".join(footer) + "\n"
 
 
+def _markdown_by_dataset(table: ComparisonTable, metrics: list[str], precision: int) -> str:
+    header = ["Dataset", "Method", *(_metric_title(m) for m in metrics)]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(["---", "---"] + [":---:"] * len(metrics)) + "|",
+    ]
+    for dataset in table.datasets:
+        for i, method in enumerate(table.methods):
+            cells = [_cell_text(table.cell(dataset, method, k), precision) for k in metrics]
+            lines.append("| " + " | ".join([dataset if i == 0 else "", method, *cells]) + " |")
+    if len(table.datasets) > 1:
+        for i, method in enumerate(table.methods):
+            ranks = [_number(table.ranks.get(k, {}).get(method), 2) for k in metrics]
+            lines.append("| " + " | ".join(["Avg. rank" if i == 0 else "", method, *ranks]) + " |")
+    footer = [_legend(table), *table.notes]
+    return "\n".join(lines) + "\n\n" + "\n".join(footer) + "\n"
+
+
 def _latex_escape(text: str) -> str:
     return re.sub(r"([_&%#$])", r"\\\1", str(text))
 
@@ -177,11 +195,15 @@ def format_table(
     *,
     metrics: Iterable[str] | None = None,
     precision: int = 4,
+    layout: str = "auto",
 ) -> str:
-    """Render a comparison table: one block per metric, datasets x methods, plus average ranks.
+    """Render a comparison table in the papers' layout.
 
-    Cells read ``mean ± std`` with the significance marker (see :mod:`._statistics`) and the
-    best mean per dataset in bold.
+    ``layout="per-metric"`` (AMEMA/ConLE): one block per metric, datasets as rows, methods as
+    columns, average ranks in the last row. ``layout="per-dataset"`` (UAKNN, Markdown only):
+    one row per (dataset, method), metrics as columns. ``"auto"`` picks per-dataset for a single
+    dataset. Cells read ``mean ± std`` with the significance marker (see :mod:`._statistics`)
+    and the best mean per dataset in bold.
 
     Examples
     --------
@@ -196,7 +218,13 @@ def format_table(
     unknown = [m for m in metrics if m not in table.metrics]
     if unknown:
         raise ValueError(f"metrics {unknown} are not in the table (it has {table.metrics}).")
+    if layout not in ("auto", "per-metric", "per-dataset"):
+        raise ValueError(f"layout must be 'auto', 'per-metric' or 'per-dataset', got {layout!r}.")
+    if layout == "auto":
+        layout = "per-dataset" if len(table.datasets) == 1 else "per-metric"
     if fmt == "md":
+        if layout == "per-dataset":
+            return _markdown_by_dataset(table, metrics, precision)
         return _markdown(table, metrics, precision)
     if fmt == "latex":
         return _latex(table, metrics, precision)
