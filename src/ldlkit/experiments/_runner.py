@@ -308,8 +308,10 @@ class Results:
         return cls(list(_read_jsonl(path).values()))
 
 
-def _read_jsonl(path: Path) -> dict[str, dict]:
+def _read_jsonl(path: Path, *, repair: bool = False) -> dict[str, dict]:
+    """Records of a results file by key; with ``repair``, rewrite it without broken lines."""
     records: dict[str, dict] = {}
+    broken = False
     with open(path, encoding="utf-8") as fh:
         for number, line in enumerate(fh, 1):
             line = line.strip()
@@ -324,11 +326,18 @@ def _read_jsonl(path: Path) -> dict[str, dict]:
                     RuntimeWarning,
                     stacklevel=3,
                 )
+                broken = True
                 continue
             if not isinstance(rec, dict) or "dataset" not in rec or "method" not in rec:
                 continue
             key = rec.get("key") or f"{rec['dataset']}|{rec['method']}|{rec.get('split')}"
             records[key] = rec
+    if broken and repair:
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for rec in records.values():
+                fh.write(json.dumps(rec, sort_keys=True) + "\n")
+        os.replace(tmp, path)
     return records
 
 
@@ -445,7 +454,7 @@ def run_experiment(
         out.mkdir(parents=True, exist_ok=True)
         results_path = out / RESULTS_FILE
         if results_path.exists():
-            done = _read_jsonl(results_path)
+            done = _read_jsonl(results_path, repair=True)
 
     finished: list[dict] = []
     tasks: list[dict] = []
@@ -459,6 +468,13 @@ def run_experiment(
             head, tail = splitter.head_tail(X, D)
             label_groups = {"head": head, "tail": tail}
         metric_names = requested_metrics
+        if label_groups is None and metric_names is not None:
+            grouped = [m for m in metric_names if m.endswith(("_head", "_tail"))]
+            if grouped:
+                raise ValueError(
+                    f"metrics {grouped} need head/tail labels, which only a splitter with "
+                    "head_tail (the ILDL protocol, ImbalancedSplit) provides."
+                )
         if metric_names is None:
             metric_names = list(PAPER_METRICS)
             if label_groups is not None:
