@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.base import clone
 
 from .._validation import check_distributions, check_features
-from ..metrics import PAPER_METRICS, get_metric
+from ..metrics import METRICS, PAPER_METRICS, get_metric
 from ._imbalanced import label_subset_euclidean
 from ._splitters import RepeatedKFold, describe_splitter
 
@@ -182,6 +182,16 @@ def metric_info_for(name: str):
     return get_metric(name)
 
 
+def _metric_order(name: str) -> tuple[int, int, str]:
+    """Papers' column order: the metric table's order, then all/head/tail variants."""
+    order = list(METRICS)
+    for rank, suffix in enumerate(("_all", "_head", "_tail"), start=1):
+        base = name[: -len(suffix)]
+        if name.endswith(suffix) and base in order:
+            return order.index(base), rank, name
+    return (order.index(name) if name in order else len(order)), 0, name
+
+
 def _run_fold(task: dict) -> dict:
     """Fit and score one (dataset, method, split); never raises (failures become records)."""
     record = dict(task["record"])
@@ -269,7 +279,7 @@ class Results:
         names: dict[str, None] = {}
         for r in self.records:
             names.update(dict.fromkeys(r.get("metrics") or {}))
-        return list(names)
+        return sorted(names, key=_metric_order)
 
     def label_groups(self, dataset: str) -> dict | None:
         for r in self.records:
