@@ -36,11 +36,12 @@ def plot_metric_comparison(
     *,
     datasets: Sequence[str] | None = None,
     methods: Sequence[str] | None = None,
-    ax=None,
 ):
-    """Grouped bar chart of one metric: datasets on the x axis, one bar per method, std error bars.
+    """Bar chart of one metric: one panel per dataset, one bar per method, std error bars.
 
-    Returns the :class:`~matplotlib.figure.Figure` (the one of ``ax`` when given).
+    Each panel's y axis is zoomed on its bars (methods often differ in the third decimal), so
+    compare heights within a panel, not across panels. The best method's bar is outlined.
+    Returns a :class:`~matplotlib.figure.Figure`.
 
     Examples
     --------
@@ -54,29 +55,38 @@ def plot_metric_comparison(
         raise ValueError(f"metric {metric!r} is not in the table (it has {table.metrics}).")
     datasets = list(datasets or table.datasets)
     methods = list(methods or table.methods)
-    if ax is None:
-        fig = Figure(
-            figsize=(max(4.0, 1.2 + 0.9 * len(datasets) * max(1, len(methods)) ** 0.5), 3.6)
-        )
-        ax = fig.add_subplot()
-    else:
-        fig = ax.figure
-    width = 0.8 / max(1, len(methods))
-    x = np.arange(len(datasets))
-    for i, method in enumerate(methods):
-        means, stds = [], []
-        for dataset in datasets:
-            cell = table.cell(dataset, method, metric)
-            means.append(np.nan if cell is None else cell.mean)
-            stds.append(0.0 if cell is None or not np.isfinite(cell.std) else cell.std)
-        ax.bar(x + (i - (len(methods) - 1) / 2) * width, means, width, yerr=stds, capsize=3,
-               label=method)  # fmt: skip
     info = metric_info_for(metric)
-    ax.set_xticks(x, datasets, rotation=20 if len(datasets) > 4 else 0)
-    ax.set_ylabel(f"{metric} ({'higher' if info.greater_is_better else 'lower'} is better)")
-    ax.set_title(f"{info.label} {info.arrow}: mean ± std over folds")
-    ax.legend(fontsize="small", ncols=min(len(methods), 4))
-    ax.grid(axis="y", alpha=0.3)
+    n_cols = min(len(datasets), 3)
+    n_lines = -(-len(datasets) // n_cols)
+    width = max(2.8, 0.55 * len(methods) + 1.2)
+    fig = Figure(figsize=(width * n_cols, 2.9 * n_lines + 0.6))
+    axes = fig.subplots(n_lines, n_cols, squeeze=False)
+    colors = [f"C{i % 10}" for i in range(len(methods))]
+    for ax, dataset in zip(axes.flat, datasets):
+        cells = [table.cell(dataset, m, metric) for m in methods]
+        means = np.array([np.nan if c is None else c.mean for c in cells])
+        stds = np.array([0.0 if c is None or not np.isfinite(c.std) else c.std for c in cells])
+        x = np.arange(len(methods))
+        bars = ax.bar(x, means, 0.7, yerr=stds, capsize=3, color=colors)
+        for bar, cell in zip(bars, cells):
+            if cell is not None and cell.best:
+                bar.set_edgecolor("black")
+                bar.set_linewidth(1.5)
+        finite = np.isfinite(means)
+        if finite.any():
+            lo = float(np.min(means[finite] - stds[finite]))
+            hi = float(np.max(means[finite] + stds[finite]))
+            pad = max(0.15 * (hi - lo), 1e-3 * max(abs(hi), 1e-12))
+            ax.set_ylim(max(0.0, lo - pad) if lo >= 0 else lo - pad, hi + pad)
+        ax.set_xticks(x, methods, rotation=30 if len(methods) > 3 else 0, ha="right"
+                      if len(methods) > 3 else "center", fontsize="small")  # fmt: skip
+        ax.set_title(dataset, fontsize="medium")
+        ax.grid(axis="y", alpha=0.3)
+    for ax in list(axes.flat)[len(datasets) :]:
+        ax.set_visible(False)
+    axes.flat[0].set_ylabel(metric)
+    direction = "higher" if info.greater_is_better else "lower"
+    fig.suptitle(f"{info.label} {info.arrow} ({direction} is better): mean ± std over folds")
     fig.tight_layout()
     return fig
 
