@@ -105,7 +105,14 @@ def _run(args: argparse.Namespace) -> int:
         print(f"fast methods used by default: {', '.join(ex.fast_methods())}")
         return 0
     kind = "le" if args.protocol == "le" else "ldl"
-    methods = args.methods or ex.fast_methods(kind)
+    if args.methods:
+        methods = {}
+        for spec in args.methods:
+            name, params = ex.parse_method_spec(spec)
+            display = spec if spec not in methods else f"{spec}#{len(methods) + 1}"
+            methods[display] = (name, params)
+    else:
+        methods = ex.fast_methods(kind)
     if not methods:
         raise ValueError(
             "no label enhancement estimators are registered yet; pass --methods with one."
@@ -169,7 +176,8 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
         "--methods",
         nargs="+",
         metavar="NAME",
-        help="estimator names (default: the registered fast methods)",
+        help="estimator names, optionally with parameters: AAKNN:k=4,metric=cosine "
+        "(default: the registered fast methods)",
     )
     parser.add_argument(
         "--protocol",

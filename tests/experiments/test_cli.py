@@ -122,3 +122,14 @@ def test_reproduce_runs_and_reports(load_real, capsys, monkeypatch):
         assert "Paper vs measured" in out and "0.1234 ± 0.0056" in out
     finally:
         reproduce_module._REPRODUCTIONS.pop("test-mean", None)
+
+
+def test_method_parameters_on_the_command_line(capsys):
+    from ldlkit.experiments import parse_method_spec
+
+    assert parse_method_spec("AAKNN:k=4,metric=cosine") == ("AAKNN", {"k": 4, "metric": "cosine"})
+    with pytest.raises(ValueError, match="--methods"):
+        parse_method_spec("AAKNN:4")
+    assert main(["run", "--quiet", "--methods", "MeanPredictor:nope=1"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot build MeanPredictor" in err

@@ -67,6 +67,7 @@ from ._sweeps import (
     expand_demo_datasets,
     fast_methods,
     make_protocol,
+    parse_method_spec,
 )
 from .reported import find_reported_table, list_reported, reported_table
 
@@ -108,6 +109,7 @@ __all__ = [
     "load_table",
     "paired_ttest",
     "paper_vs_measured",
+    "parse_method_spec",
     "plot_distributions",
     "plot_metric_comparison",
     "register_reproduction",

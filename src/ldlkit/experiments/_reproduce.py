@@ -245,7 +245,16 @@ def format_reproduction(report: ReproductionReport, fmt: str = "md") -> str:
                 f"no reported values for these datasets and methods in {repro.paper} {key}."
             )
         else:
-            parts.append(format_paper_vs_measured(rows, fmt))
+            with_values = [r for r in rows if r["paper_mean"] is not None]
+            parts.append(format_paper_vs_measured(with_values, fmt))
+            missing = sorted(
+                {(r["dataset"], r["method"]) for r in rows if r["paper_mean"] is None},
+                key=lambda dm: (report.table.datasets.index(dm[0]), dm[1]),
+            )
+            if missing:
+                parts.append(
+                    "not in the paper's table: " + ", ".join(f"{m} on {d}" for d, m in missing)
+                )
     return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"
 
 

@@ -15,6 +15,7 @@ __all__ = [
     "expand_demo_datasets",
     "fast_methods",
     "make_protocol",
+    "parse_method_spec",
 ]
 
 #: Methods fast enough for the no-argument demo; each is used only if it is registered.
@@ -101,3 +102,36 @@ def expand_demo_datasets(
         else:
             out.append(name)
     return out
+
+
+def parse_method_spec(spec: str) -> tuple[str, dict]:
+    """Parse a command-line method ``"Name"`` or ``"Name:param=value,param=value"``.
+
+    Values are read as Python literals (numbers, booleans, strings, None); anything else is
+    kept as a string.
+
+    Examples
+    --------
+    >>> parse_method_spec("AAKNN:k=4")
+    ('AAKNN', {'k': 4})
+    >>> parse_method_spec("UAKNN:perturbation=False,variance=0.3")
+    ('UAKNN', {'perturbation': False, 'variance': 0.3})
+    """
+    import ast
+
+    name, _, rest = str(spec).partition(":")
+    if not name:
+        raise ValueError(f"--methods: {spec!r} has no estimator name before ':'.")
+    params: dict = {}
+    for item in filter(None, rest.split(",")):
+        key, eq, raw = item.partition("=")
+        if not eq or not key.strip().isidentifier():
+            raise ValueError(
+                f"--methods: cannot read {item!r} in {spec!r}; write Name:param=value,param=value."
+            )
+        try:
+            value = ast.literal_eval(raw.strip())
+        except (ValueError, SyntaxError):
+            value = raw.strip()
+        params[key.strip()] = value
+    return name, params
