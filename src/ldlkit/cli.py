@@ -148,7 +148,12 @@ def _run(args: argparse.Namespace) -> int:
     )
     table = ex.compare(results, reference=reference)
     if args.out:
-        config = {"reference": reference, "protocol": args.protocol, "seed": args.seed}
+        config = {
+            "reference": reference,
+            "protocol": args.protocol,
+            "seed": args.seed,
+            "configs": results.configs,
+        }
         (Path(args.out) / _RUN_CONFIG).write_text(json.dumps(config, indent=2) + "\n")
         ex.save_table(table, Path(args.out) / "table.json")
     print(ex.format_table(table, args.format), end="")
@@ -232,8 +237,12 @@ def _report(args: argparse.Namespace) -> int:
     results = ex.Results.load(folder)
     reference = args.reference
     config = folder / _RUN_CONFIG
-    if reference is None and config.is_file():
-        reference = json.loads(config.read_text()).get("reference")
+    if config.is_file():
+        # The folder may hold several runs: report the last one `ldlkit run` made.
+        saved = json.loads(config.read_text())
+        reference = reference or saved.get("reference")
+        if saved.get("configs"):
+            results = results.select(configs=saved["configs"])
     if reference is not None and reference not in results.methods:
         reference = None if args.reference is None else reference
     table = ex.compare(results, reference=reference, metrics=args.metrics)

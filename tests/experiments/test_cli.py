@@ -133,3 +133,15 @@ def test_method_parameters_on_the_command_line(capsys):
     assert main(["run", "--quiet", "--methods", "MeanPredictor:nope=1"]) == 2
     err = capsys.readouterr().err
     assert "cannot build MeanPredictor" in err
+
+
+def test_report_shows_the_last_run_of_a_reused_folder(tmp_path, capsys):
+    assert main(["run", "--quiet", "--out", str(tmp_path), "--folds", "3"]) == 0
+    assert main(["run", "--quiet", "--out", str(tmp_path), "--folds", "4"]) == 0
+    capsys.readouterr()
+    assert main(["report", str(tmp_path), "--format", "json"]) == 0
+    table = json.loads(capsys.readouterr().out)
+    assert {c["n"] for c in table["cells"]} == {4}
+    (tmp_path / "run.json").unlink()
+    assert main(["report", str(tmp_path)]) == 2
+    assert "twice" in capsys.readouterr().err

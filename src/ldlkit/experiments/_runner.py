@@ -289,11 +289,35 @@ class Results:
 
     def scores(self, dataset: str, method: str, metric: str) -> dict[int, float]:
         """``{split: value}`` of the successful folds of one dataset, method and metric."""
-        return {
-            int(r["split"]): float(r["metrics"][metric])
-            for r in self.ok()
-            if r["dataset"] == dataset and r["method"] == method and metric in r["metrics"]
-        }
+        out: dict[int, float] = {}
+        for r in self.ok():
+            if r["dataset"] == dataset and r["method"] == method and metric in r["metrics"]:
+                split = int(r["split"])
+                if split in out:
+                    raise ValueError(
+                        f"the results hold split {split} of {method!r} on {dataset!r} twice "
+                        "(several runs with different settings in one file?); select one run "
+                        "with Results.select(configs=...) or use separate --out folders."
+                    )
+                out[split] = float(r["metrics"][metric])
+        return out
+
+    @property
+    def configs(self) -> list[str]:
+        """Configuration ids (the part of ``key`` before ``:``), in order of appearance."""
+        return list(dict.fromkeys(str(r.get("key", "")).split(":")[0] for r in self.records))
+
+    def select(self, *, configs=None, datasets=None, methods=None) -> Results:
+        """The records matching every given filter (each a collection of allowed values)."""
+
+        def keep(r: dict) -> bool:
+            return (
+                (configs is None or str(r.get("key", "")).split(":")[0] in set(configs))
+                and (datasets is None or r["dataset"] in set(datasets))
+                and (methods is None or r["method"] in set(methods))
+            )
+
+        return Results([r for r in self.records if keep(r)])
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the records as JSON lines (the format :func:`run_experiment` appends to)."""
