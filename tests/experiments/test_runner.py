@@ -208,3 +208,13 @@ def test_loads_dataset_by_name(load_real):
     res = run_experiment(["MeanPredictor"], ["sjaffe"], cv=RepeatedKFold(3, 1), progress=False)
     assert res.datasets == ["SJAFFE"]
     assert sum(r["n_test"] for r in res.records) == 213
+
+
+@pytest.mark.parametrize("backend", ["threading", "multiprocessing"])
+def test_any_joblib_backend(data, backend):
+    import joblib
+
+    cv = RepeatedKFold(3, 1, random_state=0)
+    with joblib.parallel_backend(backend, n_jobs=2):
+        res = run_experiment(["MeanPredictor"], data, cv=cv, n_jobs=None, progress=False)
+    assert [r["status"] for r in res.records] == ["ok"] * 3

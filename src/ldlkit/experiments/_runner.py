@@ -409,6 +409,16 @@ def _seeded(estimator, random_state):
     return estimator
 
 
+def _streaming_parallel(parallel_class, n_jobs):
+    """A joblib Parallel that yields results as they finish, as far as the backend allows."""
+    for mode in ("generator_unordered", "generator"):
+        try:
+            return parallel_class(n_jobs=n_jobs, return_as=mode)
+        except ValueError:  # e.g. the multiprocessing backend supports neither
+            continue
+    return parallel_class(n_jobs=n_jobs)
+
+
 def run_experiment(
     methods,
     datasets,
@@ -443,8 +453,10 @@ def run_experiment(
         A splitter with ``head_tail`` adds the head/tail Euclidean metrics by default.
     metrics : iterable of str, optional
         Metric names; default the six paper metrics.
-    n_jobs : int, default=1
-        Parallel jobs (``-1``: all cores).
+    n_jobs : int or None, default=1
+        Parallel jobs (``-1``: all cores; ``None``: the active joblib backend's default, e.g.
+        inside ``joblib.parallel_backend("dask")``). Results stream back (and are saved) as each
+        fold finishes; a backend that cannot stream returns them all at the end.
     out : path, optional
         Folder for ``results.jsonl``; without it nothing is written and nothing resumed.
     random_state : int, optional
@@ -568,7 +580,7 @@ def run_experiment(
                 )
 
     if tasks:
-        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+        parallel = _streaming_parallel(Parallel, n_jobs)
         bar = tqdm(total=len(tasks), desc="folds", unit="fold", disable=not progress)
         try:
             for record in parallel(delayed(_run_fold)(task) for task in tasks):
