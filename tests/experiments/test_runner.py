@@ -13,6 +13,7 @@ from ldlkit.experiments import (
     ImbalancedSplit,
     RepeatedKFold,
     Results,
+    compare,
     resolve_methods,
     run_experiment,
 )
@@ -179,6 +180,7 @@ def test_ildl_protocol_adds_head_tail_metrics(rng):
     rec = res.records[0]
     assert {"euclidean", "euclidean_head", "euclidean_tail"} <= set(rec["metrics"])
     assert rec["label_groups"]["head"] == [0]
+    assert "skewed: head [0], tail [1, 2]" in " ".join(compare(res).notes)
 
 
 def test_method_and_dataset_errors(data):

@@ -291,6 +291,13 @@ def compare(
                     if np.isclose(value, best, rtol=1e-12, atol=1e-15):
                         table.cells[(dataset, method, metric)].best = True
         table.ranks[metric] = average_ranks(means, greater_is_better=info.greater_is_better)
+    groups = {d: results.label_groups(d) for d in datasets}
+    if any(groups.values()) and any(m.endswith(("_head", "_tail")) for m in metric_names):
+        table.notes.append(
+            "Head / tail labels (ILDL protocol): "
+            + "; ".join(f"{d}: head {g['head']}, tail {g['tail']}" for d, g in groups.items() if g)
+            + "."
+        )
     failed = results.failed()
     if failed:
         pairs = sorted({(r["dataset"], r["method"]) for r in failed})
