@@ -14,6 +14,7 @@ from ldlkit.experiments import (
     RepeatedKFold,
     Results,
     compare,
+    resolve_datasets,
     resolve_methods,
     run_experiment,
 )
@@ -220,3 +221,15 @@ def test_any_joblib_backend(data, backend):
     with joblib.parallel_backend(backend, n_jobs=2):
         res = run_experiment(["MeanPredictor"], data, cv=cv, n_jobs=None, progress=False)
     assert [r["status"] for r in res.records] == ["ok"] * 3
+
+
+def test_dataset_argument_shapes(data):
+    name, X, D = data[0]
+    assert [n for n, _, _ in resolve_datasets((name, X, D))] == ["toy"]
+    assert [n for n, _, _ in resolve_datasets([(name, X, D), ("b", X, D)])] == ["toy", "b"]
+    with pytest.raises(ValueError, match="unique"):
+        resolve_datasets([(name, X, D), (name, X, D)])
+    with pytest.raises(ValueError, match="rows"):
+        resolve_datasets([("bad", X[:5], D)])
+    with pytest.raises(ValueError, match="empty"):
+        resolve_datasets([])

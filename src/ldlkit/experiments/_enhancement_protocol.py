@@ -101,7 +101,6 @@ def evaluate_enhancement(
 
     Examples
     --------
-    >>> from sklearn.base import clone
     >>> from ldlkit.base import BaseLabelEnhancer
     >>> class _Uniform(BaseLabelEnhancer):
     ...     def _fit_transform(self, X, logical):

@@ -113,8 +113,16 @@ def resolve_datasets(datasets, *, data_home=None) -> list[tuple[str, np.ndarray,
     """
     from ..datasets import get_dataset_info, load_dataset
 
-    if datasets is None or isinstance(datasets, str | tuple):
-        datasets = [datasets] if datasets is not None else []
+    single_triple = (
+        isinstance(datasets, tuple)
+        and len(datasets) == 3
+        and isinstance(datasets[0], str)
+        and not isinstance(datasets[1], str)
+    )
+    if datasets is None:
+        datasets = []
+    elif isinstance(datasets, str) or single_triple:
+        datasets = [datasets]
     out = []
     for item in datasets:
         if isinstance(item, str):
