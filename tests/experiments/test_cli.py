@@ -145,3 +145,20 @@ def test_report_shows_the_last_run_of_a_reused_folder(tmp_path, capsys):
     (tmp_path / "run.json").unlink()
     assert main(["report", str(tmp_path)]) == 2
     assert "twice" in capsys.readouterr().err
+
+
+def test_same_command_after_a_kill_only_computes_missing_folds(tmp_path, capsys):
+    command = ["run", "--quiet", "--out", str(tmp_path), "--folds", "4"]
+    assert main(command) == 0
+    path = tmp_path / RESULTS_FILE
+    lines = path.read_text().splitlines()
+    # As if killed: the last two folds never got written, the one before is half written.
+    path.write_text("\n".join(lines[:-3]) + "\n" + lines[-3][:40])
+    capsys.readouterr()
+    with pytest.warns(RuntimeWarning, match="not a complete JSON record"):
+        assert main(command) == 0
+    after = path.read_text().splitlines()
+    assert len(after) == len(lines)
+    assert after[: len(lines) - 3] == lines[:-3]  # finished folds untouched, not recomputed
+    new_keys = {json.loads(line)["key"] for line in after[len(lines) - 3 :]}
+    assert new_keys == {json.loads(line)["key"] for line in lines[-3:]}
