@@ -233,3 +233,11 @@ def test_dataset_argument_shapes(data):
         resolve_datasets([("bad", X[:5], D)])
     with pytest.raises(ValueError, match="empty"):
         resolve_datasets([])
+
+
+def test_unseeded_splitter_with_out_warns(data, tmp_path):
+    with pytest.warns(UserWarning, match="random_state=None"):
+        run_experiment(
+            ["MeanPredictor"], data, cv=RepeatedKFold(3, 1, random_state=None), out=tmp_path,
+            progress=False,
+        )  # fmt: skip

@@ -516,6 +516,14 @@ def run_experiment(
         splitter = cv(name) if callable(cv) and not hasattr(cv, "split") else cv
         if not hasattr(splitter, "split"):
             raise TypeError(f"cv must be a splitter with split(X, D), got {splitter!r}.")
+        if results_path is not None and getattr(splitter, "random_state", 0) is None:
+            warnings.warn(
+                f"{describe_splitter(splitter)} has random_state=None: its splits change on "
+                "every run, so resuming from results.jsonl would mix different splits. Give the "
+                "splitter a fixed random_state.",
+                UserWarning,
+                stacklevel=2,
+            )
         splits = list(splitter.split(X, D))
         label_groups = None
         if hasattr(splitter, "head_tail"):
