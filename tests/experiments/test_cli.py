@@ -83,12 +83,26 @@ def test_reproduce_list_and_missing_estimator(capsys):
     assert main(["reproduce", "--list"]) == 0
     out = capsys.readouterr().out
     assert "uaknn:" in out and "uaknn-ablation:" in out and "10x5-fold CV" in out
-    if "AAKNN" in dict(all_estimators()):
-        pytest.skip("the kNN estimators are registered")
-    assert main(["reproduce", "uaknn"]) == 2
-    err = capsys.readouterr().err
-    assert "needs estimator 'AAKNN'" in err and err.count("\n") == 1
     assert main(["reproduce", "nope"]) == 2
+    assert "unknown reproduction" in capsys.readouterr().err
+    register_reproduction(
+        "test-missing",
+        description="names an estimator that does not exist",
+        paper="uaknn",
+        tables=["table2"],
+        datasets=["SJAFFE"],
+        methods={"Future": ("NotImplementedYetLDL", {})},
+        overwrite=True,
+    )
+    try:
+        assert main(["reproduce", "test-missing"]) == 2
+        err = capsys.readouterr().err
+        assert "needs estimator 'NotImplementedYetLDL'" in err and err.count("\n") == 1
+    finally:
+        reproduce_module._REPRODUCTIONS.pop("test-missing", None)
+    if "AAKNN" not in dict(all_estimators()):  # before the kNN branch is merged
+        assert main(["reproduce", "uaknn"]) == 2
+        assert "needs estimator 'AAKNN'" in capsys.readouterr().err
 
 
 def test_reproduce_runs_and_reports(load_real, capsys, monkeypatch):
