@@ -100,6 +100,230 @@ def _add_datasets(sub: argparse._SubParsersAction) -> None:
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_datasets]
 
 
+# -- experiments: run, report, reproduce (the logic lives in ldlkit.experiments) ----------------
+_RUN_CONFIG = "run.json"
+
+
+def _run(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from . import experiments as ex
+    from .base import all_estimators
+
+    if args.list_methods:
+        for kind, title in (("ldl", "label distribution learners"), ("le", "label enhancers")):
+            names = [name for name, _ in all_estimators(kind)]
+            print(f"{title}: {', '.join(names) if names else '(none registered)'}")
+        print(f"fast methods used by default: {', '.join(ex.fast_methods())}")
+        return 0
+    kind = "le" if args.protocol == "le" else "ldl"
+    if args.methods:
+        methods = {}
+        for spec in args.methods:
+            name, params = ex.parse_method_spec(spec)
+            display = spec if spec not in methods else f"{spec}#{len(methods) + 1}"
+            methods[display] = (name, params)
+    else:
+        methods = ex.fast_methods(kind)
+    if not methods:
+        raise ValueError(
+            "no label enhancement estimators are registered yet; pass --methods with one."
+            if kind == "le"
+            else "no methods given and no fast method is registered; pass --methods."
+        )
+    if args.protocol == "ildl" and not args.datasets and args.ildl_parameters is None:
+        raise ValueError(
+            "--protocol ildl needs --datasets with built-in parameters "
+            f"({', '.join(ex.ILDL_PARAMETERS)}) or --ildl-parameters A B C D."
+        )
+    cv = ex.make_protocol(
+        args.protocol,
+        n_splits=args.folds,
+        n_repeats=args.repeats,
+        random_state=args.seed,
+        ildl_parameters=args.ildl_parameters,
+    )
+    datasets = ex.expand_demo_datasets(args.datasets, random_state=args.seed)
+    resolved = ex.resolve_methods(methods)
+    reference = args.reference or ("UAKNN" if "UAKNN" in resolved else next(iter(resolved)))
+    if reference not in resolved:
+        raise ValueError(f"--reference {reference!r} is not one of the methods {list(resolved)}.")
+    results = ex.run_experiment(
+        resolved,
+        datasets,
+        cv=cv,
+        metrics=args.metrics,
+        n_jobs=args.n_jobs,
+        out=args.out,
+        random_state=args.seed,
+        progress=not args.quiet,
+    )
+    table = ex.compare(results, reference=reference)
+    if args.out:
+        config = {
+            "reference": reference,
+            "protocol": args.protocol,
+            "seed": args.seed,
+            "configs": results.configs,
+        }
+        (Path(args.out) / _RUN_CONFIG).write_text(json.dumps(config, indent=2) + "\n")
+        ex.save_table(table, Path(args.out) / "table.json")
+    print(ex.format_table(table, args.format), end="")
+    if args.out:
+        print(f"\nper-fold results: {Path(args.out) / ex.RESULTS_FILE}")
+    return 0
+
+
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "run",
+        help="run methods on datasets under a protocol and print a comparison table",
+        description=(
+            "Run methods x datasets x folds and print a comparison table. With no arguments, "
+            "runs the fast methods on the embedded artificial dataset (500 rows, 5-fold CV)."
+        ),
+    )
+    parser.add_argument(
+        "--datasets",
+        nargs="+",
+        metavar="NAME",
+        help="dataset names ('artificial' = the embedded toy data; default)",
+    )
+    parser.add_argument(
+        "--methods",
+        nargs="+",
+        metavar="NAME",
+        help="estimator names, optionally with parameters: AAKNN:k=4,metric=cosine "
+        "(default: the registered fast methods)",
+    )
+    parser.add_argument(
+        "--protocol",
+        choices=("kfold", "ildl", "le"),
+        default="kfold",
+        help="kfold: repeated k-fold CV; ildl: imbalanced training folds; le: label enhancement",
+    )
+    parser.add_argument("--folds", type=int, default=None, help="folds per repeat")
+    parser.add_argument("--repeats", type=int, default=None, help="repeats (default 1)")
+    parser.add_argument(
+        "--ildl-parameters",
+        type=float,
+        nargs=4,
+        metavar=("A", "B", "C", "D"),
+        default=None,
+        help="ILDL subset rule D[:,C] < A/L and D[:,D] > B/L",
+    )
+    parser.add_argument(
+        "--metrics",
+        nargs="+",
+        default=None,
+        metavar="NAME",
+        help="metric names (default: the six paper metrics)",
+    )
+    parser.add_argument(
+        "--reference",
+        default=None,
+        help="method the t-test markers compare against (default UAKNN or first)",
+    )
+    parser.add_argument("--n-jobs", type=int, default=1, help="parallel jobs (-1: all cores)")
+    parser.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="write results.jsonl here and resume an interrupted run",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the splits and estimators")
+    parser.add_argument("--format", choices=("md", "latex", "csv", "json"), default="md")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--list-methods", action="store_true",
+                        help="list registered methods and exit")  # fmt: skip
+    parser.set_defaults(handler=_run)
+
+
+def _report(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from . import experiments as ex
+
+    folder = Path(args.directory)
+    results = ex.Results.load(folder)
+    reference = args.reference
+    config = folder / _RUN_CONFIG
+    if config.is_file():
+        # The folder may hold several runs: report the last one `ldlkit run` made.
+        saved = json.loads(config.read_text())
+        reference = reference or saved.get("reference")
+        if saved.get("configs"):
+            results = results.select(configs=saved["configs"])
+    if reference is not None and reference not in results.methods:
+        reference = None if args.reference is None else reference
+    table = ex.compare(results, reference=reference, metrics=args.metrics)
+    text = ex.format_table(table, args.format)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}")
+    else:
+        print(text, end="")
+    if args.plot:
+        paths = ex.save_comparison_figures(table, folder / "figures")
+        print(f"figures: {', '.join(str(p) for p in paths)}")
+    return 0
+
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("report", help="rebuild tables and figures from saved results")
+    parser.add_argument("directory", metavar="DIR", help="folder given to `ldlkit run --out`")
+    parser.add_argument("--format", choices=("md", "latex", "csv", "json"), default="md")
+    parser.add_argument("--reference", default=None, help="method for the t-test markers")
+    parser.add_argument("--metrics", nargs="+", default=None, metavar="NAME")
+    parser.add_argument("--output", default=None, metavar="FILE", help="write the table here")
+    parser.add_argument(
+        "--plot", action="store_true", help="save bar charts in DIR/figures (needs matplotlib)"
+    )
+    parser.set_defaults(handler=_report)
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from . import experiments as ex
+
+    if args.list or not args.table:
+        for entry in ex.list_reproductions():
+            print(f"{entry.name}: {entry.description} [{entry.paper} {', '.join(entry.tables)}; "
+                  f"{entry.protocol}; {', '.join(entry.datasets)}]")  # fmt: skip
+        return 0
+    report = ex.run_reproduction(
+        args.table,
+        datasets=args.datasets,
+        n_splits=args.folds,
+        n_repeats=args.repeats,
+        n_jobs=args.n_jobs,
+        out=args.out,
+        random_state=args.seed,
+        progress=not args.quiet,
+    )
+    print(ex.format_reproduction(report, args.format), end="")
+    return 0
+
+
+def _add_reproduce(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("reproduce", help="reproduce a paper's table beside its numbers")
+    parser.add_argument("table", nargs="?", help="reproduction name (see --list)")
+    parser.add_argument("--list", action="store_true", help="list the registered reproductions")
+    parser.add_argument("--datasets", nargs="+", default=None, metavar="NAME")
+    parser.add_argument("--folds", type=int, default=None, help="override folds (quick run)")
+    parser.add_argument("--repeats", type=int, default=None, help="override repeats (quick run)")
+    parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--out", default=None, metavar="DIR", help="results folder (resumable)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--format", choices=("md", "latex", "csv", "json"), default="md")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=_reproduce)
+
+
+COMMANDS += [_add_run, _add_report, _add_reproduce]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ldlkit",

@@ -1,0 +1,620 @@
+"""Run methods x datasets x splits in parallel, write each fold as it finishes, and resume."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+
+from .._validation import check_distributions, check_features
+from ..metrics import METRICS, PAPER_METRICS, get_metric
+from ._imbalanced import label_subset_euclidean
+from ._splitters import RepeatedKFold, describe_splitter
+
+__all__ = [
+    "RESULTS_FILE",
+    "Results",
+    "resolve_methods",
+    "resolve_datasets",
+    "run_experiment",
+    "score_predictions",
+]
+
+#: Name of the file, inside ``out``, that holds one JSON line per finished fold.
+RESULTS_FILE = "results.jsonl"
+
+_GROUP_SUFFIXES = ("_head", "_tail", "_all")
+
+
+# -- methods and datasets ----------------------------------------------------------------------
+def _is_estimator(obj) -> bool:
+    return hasattr(obj, "get_params") and (hasattr(obj, "fit") or hasattr(obj, "fit_transform"))
+
+
+def _build(name: str, params: Mapping[str, Any] | None):
+    from ..base import get_estimator
+
+    if not isinstance(name, str):
+        raise TypeError(f"methods: an estimator name must be a string, got {name!r}.")
+    cls = get_estimator(name)
+    try:
+        return cls(**dict(params or {}))
+    except TypeError as exc:
+        raise ValueError(
+            f"methods: cannot build {cls.__name__} with {dict(params or {})} ({exc})."
+        ) from None
+
+
+def _from_spec(spec):
+    if _is_estimator(spec):
+        return spec
+    if isinstance(spec, str):
+        return _build(spec, None)
+    if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[1], Mapping):
+        return _build(spec[0], spec[1])
+    raise TypeError(
+        "methods: each method must be an estimator, an estimator name, or a (name, params) pair; "
+        f"got {spec!r}."
+    )
+
+
+def resolve_methods(methods) -> dict[str, Any]:
+    """Turn a method specification into ``{display name: estimator}``.
+
+    ``methods`` may be a mapping ``{display name: estimator | name | (name, params)}`` or a
+    sequence of estimators, names or ``(name, params)`` pairs (the display name is then the
+    estimator's class name). Names are resolved with :func:`ldlkit.base.get_estimator`.
+
+    Examples
+    --------
+    >>> list(resolve_methods(["MeanPredictor"]))
+    ['MeanPredictor']
+    >>> list(resolve_methods({"mean": ("MeanPredictor", {})}))
+    ['mean']
+    """
+    if methods is None:
+        raise ValueError("methods must name at least one method, got None.")
+    if isinstance(methods, str) or _is_estimator(methods):
+        methods = [methods]
+    resolved: dict[str, Any] = {}
+    if isinstance(methods, Mapping):
+        for display, spec in methods.items():
+            resolved[str(display)] = _from_spec(spec)
+    else:
+        for spec in methods:
+            est = _from_spec(spec)
+            display = type(est).__name__
+            if display in resolved:
+                display = f"{display}#{sum(k.split('#')[0] == display for k in resolved) + 1}"
+            resolved[display] = est
+    if not resolved:
+        raise ValueError("methods is empty; give at least one method.")
+    return resolved
+
+
+def resolve_datasets(datasets, *, data_home=None) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """Load datasets given as names or ``(name, X, D)`` triples into ``(name, X, D)`` triples.
+
+    Examples
+    --------
+    >>> from ldlkit.datasets import make_artificial
+    >>> X, D = make_artificial(20, random_state=0)
+    >>> [name for name, _, _ in resolve_datasets([("toy", X, D)])]
+    ['toy']
+    """
+    from ..datasets import get_dataset_info, load_dataset
+
+    single_triple = (
+        isinstance(datasets, tuple)
+        and len(datasets) == 3
+        and isinstance(datasets[0], str)
+        and not isinstance(datasets[1], str)
+    )
+    if datasets is None:
+        datasets = []
+    elif isinstance(datasets, str) or single_triple:
+        datasets = [datasets]
+    out = []
+    for item in datasets:
+        if isinstance(item, str):
+            name = get_dataset_info(item).name
+            X, D = load_dataset(name, data_home=data_home, return_X_y=True)
+        elif isinstance(item, Sequence) and len(item) == 3:
+            name, X, D = item
+            name = str(name)
+            X = check_features(X, name=f"X of dataset {name!r}")
+            D = check_distributions(D, name=f"D of dataset {name!r}")
+        else:
+            raise TypeError(
+                f"datasets: each dataset must be a name or a (name, X, D) triple, got {item!r}."
+            )
+        if len(X) != len(D):
+            raise ValueError(f"datasets: {name!r} has {len(X)} feature rows but {len(D)} labels.")
+        out.append((name, X, D))
+    if not out:
+        raise ValueError("datasets is empty; give at least one dataset.")
+    names = [n for n, _, _ in out]
+    if len(set(names)) != len(names):
+        raise ValueError(f"datasets: names must be unique, got {names}.")
+    return out
+
+
+# -- scoring -------------------------------------------------------------------------------------
+def score_predictions(
+    D_true: np.ndarray,
+    D_pred: np.ndarray,
+    metrics: Iterable[str],
+    label_groups: Mapping[str, Sequence[int]] | None = None,
+) -> dict[str, float]:
+    """Score predictions; ``"euclidean_head"``/``"euclidean_tail"`` use ``label_groups``.
+
+    Examples
+    --------
+    >>> s = score_predictions(np.array([[0.5, 0.5]]), np.array([[0.2, 0.8]]),
+    ...                       ["chebyshev", "euclidean_head"], {"head": [0], "tail": [1]})
+    >>> {k: round(v, 6) for k, v in s.items()}
+    {'chebyshev': 0.3, 'euclidean_head': 0.3}
+    """
+    scores: dict[str, float] = {}
+    for name in metrics:
+        group = next((s[1:] for s in _GROUP_SUFFIXES if name.endswith(s)), None)
+        if group is not None and name[: -len(group) - 1] == "euclidean":
+            if group == "all":
+                scores[name] = get_metric("euclidean").function(D_true, D_pred)
+                continue
+            if not label_groups or group not in label_groups:
+                raise ValueError(
+                    f"metric {name!r} needs head/tail labels, which only the ILDL protocol "
+                    "(ImbalancedSplit) provides."
+                )
+            scores[name] = float(label_subset_euclidean(D_true, D_pred, label_groups[group]))
+        else:
+            scores[name] = float(get_metric(name).function(D_true, D_pred))
+    return scores
+
+
+def metric_info_for(name: str):
+    """The :class:`~ldlkit.metrics.MetricInfo` behind a metric name, head/tail suffixes allowed."""
+    for suffix in _GROUP_SUFFIXES:
+        if name.endswith(suffix) and name[: -len(suffix)] == "euclidean":
+            return get_metric("euclidean")
+    return get_metric(name)
+
+
+def _metric_order(name: str) -> tuple[int, int, str]:
+    """Papers' column order: the metric table's order, then all/head/tail variants."""
+    order = list(METRICS)
+    for rank, suffix in enumerate(("_all", "_head", "_tail"), start=1):
+        base = name[: -len(suffix)]
+        if name.endswith(suffix) and base in order:
+            return order.index(base), rank, name
+    return (order.index(name) if name in order else len(order)), 0, name
+
+
+def _run_fold(task: dict) -> dict:
+    """Fit and score one (dataset, method, split); never raises (failures become records)."""
+    record = dict(task["record"])
+    estimator, X, D = task["estimator"], task["X"], task["D"]
+    train, test = task["train"], task["test"]
+    try:
+        model = clone(estimator)
+        if task["enhancement"]:
+            from ..enhancement import binarize
+
+            rows = task["rows"]
+            start = time.perf_counter()
+            recovered = model.fit_transform(X[rows], binarize(D[rows]))
+            record["fit_time"] = time.perf_counter() - start
+            record["predict_time"] = 0.0
+            truth, pred = D[rows], recovered
+            record["n_train"], record["n_test"] = int(len(rows)), int(len(rows))
+        else:
+            start = time.perf_counter()
+            model.fit(X[train], D[train])
+            record["fit_time"] = time.perf_counter() - start
+            start = time.perf_counter()
+            pred = model.predict(X[test])
+            record["predict_time"] = time.perf_counter() - start
+            truth = D[test]
+            record["n_train"], record["n_test"] = int(len(train)), int(len(test))
+        record["metrics"] = score_predictions(truth, pred, task["metrics"], task["label_groups"])
+        record["status"] = "ok"
+        record["error"] = None
+    except Exception as exc:  # a failing method must not stop the sweep
+        record["status"] = "failed"
+        record["error"] = f"{type(exc).__name__}: {exc}"
+        record["metrics"] = {}
+    record["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return record
+
+
+# -- results -------------------------------------------------------------------------------------
+@dataclass
+class Results:
+    """Per-fold results of a sweep: a tidy table, one record per (dataset, method, split).
+
+    Each record is a dict with ``dataset``, ``method``, ``estimator``, ``params``, ``protocol``,
+    ``split``, ``repeat``, ``fold``, ``status`` (``"ok"``/``"failed"``), ``error``, ``fit_time``,
+    ``predict_time``, ``n_train``, ``n_test``, ``metrics`` (``{name: value}``) and ``key``.
+
+    Examples
+    --------
+    >>> r = Results([{"dataset": "d", "method": "m", "split": 0, "status": "ok",
+    ...               "metrics": {"cosine": 0.9}}])
+    >>> r.to_records(flat=True)[0]["cosine"]
+    0.9
+    """
+
+    records: list[dict] = field(default_factory=list)
+
+    def to_records(self, *, flat: bool = False) -> list[dict]:
+        """Copies of the records; with ``flat=True`` the metrics become top-level columns."""
+        out = []
+        for rec in self.records:
+            row = {k: v for k, v in rec.items() if k != "metrics"}
+            if flat:
+                row.update(rec.get("metrics") or {})
+            else:
+                row["metrics"] = dict(rec.get("metrics") or {})
+            out.append(row)
+        return out
+
+    def ok(self) -> list[dict]:
+        return [r for r in self.records if r.get("status") == "ok"]
+
+    def failed(self) -> list[dict]:
+        return [r for r in self.records if r.get("status") != "ok"]
+
+    @property
+    def datasets(self) -> list[str]:
+        return list(dict.fromkeys(r["dataset"] for r in self.records))
+
+    @property
+    def methods(self) -> list[str]:
+        return list(dict.fromkeys(r["method"] for r in self.records))
+
+    @property
+    def metrics(self) -> list[str]:
+        names: dict[str, None] = {}
+        for r in self.records:
+            names.update(dict.fromkeys(r.get("metrics") or {}))
+        return sorted(names, key=_metric_order)
+
+    def label_groups(self, dataset: str) -> dict | None:
+        for r in self.records:
+            if r["dataset"] == dataset and r.get("label_groups"):
+                return r["label_groups"]
+        return None
+
+    def scores(self, dataset: str, method: str, metric: str) -> dict[int, float]:
+        """``{split: value}`` of the successful folds of one dataset, method and metric."""
+        out: dict[int, float] = {}
+        for r in self.ok():
+            if r["dataset"] == dataset and r["method"] == method and metric in r["metrics"]:
+                split = int(r["split"])
+                if split in out:
+                    raise ValueError(
+                        f"the results hold split {split} of {method!r} on {dataset!r} twice "
+                        "(several runs with different settings in one file?); select one run "
+                        "with Results.select(configs=...) or use separate --out folders."
+                    )
+                out[split] = float(r["metrics"][metric])
+        return out
+
+    @property
+    def configs(self) -> list[str]:
+        """Configuration ids (the part of ``key`` before ``:``), in order of appearance."""
+        return list(dict.fromkeys(str(r.get("key", "")).split(":")[0] for r in self.records))
+
+    def select(self, *, configs=None, datasets=None, methods=None) -> Results:
+        """The records matching every given filter (each a collection of allowed values)."""
+
+        def keep(r: dict) -> bool:
+            return (
+                (configs is None or str(r.get("key", "")).split(":")[0] in set(configs))
+                and (datasets is None or r["dataset"] in set(datasets))
+                and (methods is None or r["method"] in set(methods))
+            )
+
+        return Results([r for r in self.records if keep(r)])
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the records as JSON lines (the format :func:`run_experiment` appends to)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            for rec in self.records:
+                fh.write(json.dumps(rec, sort_keys=True) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Results:
+        """Read a ``results.jsonl`` file (or a folder holding one); the last record per key wins.
+
+        A line cut short by an interruption is skipped with a warning.
+        """
+        path = Path(path)
+        if path.is_dir():
+            path = path / RESULTS_FILE
+        if not path.is_file():
+            raise FileNotFoundError(f"no results file at {path}; run `ldlkit run --out DIR` first.")
+        return cls(list(_read_jsonl(path).values()))
+
+
+def _read_jsonl(path: Path, *, repair: bool = False) -> dict[str, dict]:
+    """Records of a results file by key; with ``repair``, rewrite it without broken lines."""
+    records: dict[str, dict] = {}
+    broken = False
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                warnings.warn(
+                    f"{path}:{number} is not a complete JSON record (an interrupted write?); "
+                    "skipping it, the fold will be recomputed.",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+                broken = True
+                continue
+            if not isinstance(rec, dict) or "dataset" not in rec or "method" not in rec:
+                continue
+            key = rec.get("key") or f"{rec['dataset']}|{rec['method']}|{rec.get('split')}"
+            records[key] = rec
+    if broken and repair:
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for rec in records.values():
+                fh.write(json.dumps(rec, sort_keys=True) + "\n")
+        os.replace(tmp, path)
+    return records
+
+
+def _append(path: Path, record: dict) -> None:
+    # Make sure a line cut short by an earlier interruption does not swallow this record.
+    needs_newline = False
+    if path.exists() and path.stat().st_size > 0:
+        with open(path, "rb") as fh:
+            fh.seek(-1, os.SEEK_END)
+            needs_newline = fh.read(1) != b"\n"
+    with open(path, "a", encoding="utf-8") as fh:
+        if needs_newline:
+            fh.write("\n")
+        fh.write(json.dumps(record, sort_keys=True) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+# -- the sweep -----------------------------------------------------------------------------------
+def _params_text(estimator) -> str:
+    params = estimator.get_params(deep=False)
+    return ", ".join(f"{k}={params[k]!r}" for k in sorted(params))
+
+
+def _config_key(*parts) -> str:
+    return hashlib.sha1(json.dumps([str(p) for p in parts]).encode("utf-8")).hexdigest()[:16]
+
+
+def _seeded(estimator, random_state):
+    estimator = clone(estimator)
+    if random_state is not None:
+        params = estimator.get_params(deep=False)
+        if "random_state" in params and params["random_state"] is None:
+            estimator.set_params(random_state=random_state)
+    return estimator
+
+
+def _streaming_parallel(parallel_class, n_jobs):
+    """A joblib Parallel that yields results as they finish, as far as the backend allows."""
+    for mode in ("generator_unordered", "generator"):
+        try:
+            return parallel_class(n_jobs=n_jobs, return_as=mode)
+        except ValueError:  # e.g. the multiprocessing backend supports neither
+            continue
+    return parallel_class(n_jobs=n_jobs)
+
+
+def run_experiment(
+    methods,
+    datasets,
+    *,
+    cv=None,
+    metrics: Iterable[str] | None = None,
+    n_jobs: int | None = 1,
+    out: str | os.PathLike | None = None,
+    random_state: int | None = None,
+    progress: bool = True,
+    retry_failed: bool = True,
+    data_home=None,
+) -> Results:
+    """Evaluate every method on every dataset under a cross-validation protocol.
+
+    Each (dataset, method, split) is one task, run through :class:`joblib.Parallel` (so any joblib
+    backend works, e.g. ``with joblib.parallel_backend("dask"): ...``). Each finished fold is
+    appended at once to ``out/results.jsonl``; a rerun with the same arguments reads that file and
+    only computes the folds that are missing (and, with ``retry_failed``, those that failed). A
+    method that raises on a fold is recorded as failed with its error text; the sweep goes on.
+
+    Parameters
+    ----------
+    methods : mapping or sequence
+        See :func:`resolve_methods`. Estimators are cloned for every fold.
+    datasets : sequence
+        Dataset names (loaded with :func:`ldlkit.datasets.load_dataset`) or ``(name, X, D)``.
+    cv : splitter or callable, optional
+        A splitter with ``split(X, D)`` (e.g. :class:`RepeatedKFold`, :class:`ImbalancedSplit`,
+        :class:`EnhancementProtocol`), or a function ``dataset name -> splitter`` for
+        per-dataset protocols. Default: 10 times 5-fold CV seeded with ``random_state`` (or 0).
+        A splitter with ``head_tail`` adds the head/tail Euclidean metrics by default.
+    metrics : iterable of str, optional
+        Metric names; default the six paper metrics.
+    n_jobs : int or None, default=1
+        Parallel jobs (``-1``: all cores; ``None``: the active joblib backend's default, e.g.
+        inside ``joblib.parallel_backend("dask")``). Results stream back (and are saved) as each
+        fold finishes; a backend that cannot stream returns them all at the end.
+    out : path, optional
+        Folder for ``results.jsonl``; without it nothing is written and nothing resumed.
+    random_state : int, optional
+        Given to estimators whose ``random_state`` is ``None``.
+    progress : bool, default=True
+        Show a tqdm progress bar.
+    retry_failed : bool, default=True
+        Recompute folds recorded as failed when resuming.
+
+    Returns
+    -------
+    Results
+
+    Examples
+    --------
+    >>> from ldlkit.datasets import make_artificial
+    >>> X, D = make_artificial(40, random_state=0)
+    >>> res = run_experiment(["MeanPredictor"], [("toy", X, D)],
+    ...                      cv=RepeatedKFold(4, 1), progress=False)
+    >>> len(res.records), res.records[0]["status"]
+    (4, 'ok')
+    """
+    from joblib import Parallel, delayed
+    from tqdm.auto import tqdm
+
+    resolved = resolve_methods(methods)
+    loaded = resolve_datasets(datasets, data_home=data_home)
+    if cv is None:
+        cv = RepeatedKFold(5, 10, random_state=0 if random_state is None else random_state)
+    requested_metrics = None if metrics is None else list(metrics)
+    if requested_metrics is not None:
+        if not requested_metrics:
+            raise ValueError("metrics is empty; name at least one metric.")
+        for name in requested_metrics:
+            metric_info_for(name)  # raises a clear ValueError for unknown names
+
+    results_path = None
+    done: dict[str, dict] = {}
+    if out is not None:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        results_path = out / RESULTS_FILE
+        if results_path.exists():
+            done = _read_jsonl(results_path, repair=True)
+
+    finished: list[dict] = []
+    tasks: list[dict] = []
+    for name, X, D in loaded:
+        splitter = cv(name) if callable(cv) and not hasattr(cv, "split") else cv
+        if not hasattr(splitter, "split"):
+            raise TypeError(f"cv must be a splitter with split(X, D), got {splitter!r}.")
+        if results_path is not None and getattr(splitter, "random_state", 0) is None:
+            warnings.warn(
+                f"{describe_splitter(splitter)} has random_state=None: its splits change on "
+                "every run, so resuming from results.jsonl would mix different splits. Give the "
+                "splitter a fixed random_state.",
+                UserWarning,
+                stacklevel=2,
+            )
+        splits = list(splitter.split(X, D))
+        label_groups = None
+        if hasattr(splitter, "head_tail"):
+            head, tail = splitter.head_tail(X, D)
+            label_groups = {"head": head, "tail": tail}
+        metric_names = requested_metrics
+        if label_groups is None and metric_names is not None:
+            grouped = [m for m in metric_names if m.endswith(("_head", "_tail"))]
+            if grouped:
+                raise ValueError(
+                    f"metrics {grouped} need head/tail labels, which only a splitter with "
+                    "head_tail (the ILDL protocol, ImbalancedSplit) provides."
+                )
+        if metric_names is None:
+            metric_names = list(PAPER_METRICS)
+            if label_groups is not None:
+                metric_names += ["euclidean", "euclidean_head", "euclidean_tail"]
+        protocol = describe_splitter(splitter)
+        for display, estimator in resolved.items():
+            estimator = _seeded(estimator, random_state)
+            enhancement = hasattr(estimator, "fit_transform") and not hasattr(estimator, "predict")
+            params = _params_text(estimator)
+            config = _config_key(
+                name, X.shape, display, type(estimator).__name__, params, protocol, metric_names
+            )
+            for index, (train, test) in enumerate(splits):
+                key = f"{config}:{index}"
+                previous = done.get(key)
+                if previous is not None and (previous.get("status") == "ok" or not retry_failed):
+                    finished.append(previous)
+                    continue
+                position = (
+                    splitter.split_position(index)
+                    if hasattr(splitter, "split_position")
+                    else (0, index)
+                )
+                record = {
+                    "key": key,
+                    "dataset": name,
+                    "method": display,
+                    "estimator": type(estimator).__name__,
+                    "params": params,
+                    "protocol": protocol,
+                    "split": index,
+                    "repeat": int(position[0]),
+                    "fold": int(position[1]),
+                    "n_rows": int(len(X)),
+                    "label_groups": label_groups,
+                }
+                rows = None
+                if enhancement:
+                    rows = (
+                        splitter.enhancement_rows(train, test)
+                        if hasattr(splitter, "enhancement_rows")
+                        else train
+                    )
+                tasks.append(
+                    {
+                        "record": record,
+                        "estimator": estimator,
+                        "X": X,
+                        "D": D,
+                        "train": train,
+                        "test": test,
+                        "rows": rows,
+                        "enhancement": enhancement,
+                        "metrics": metric_names,
+                        "label_groups": label_groups,
+                    }
+                )
+
+    if tasks:
+        parallel = _streaming_parallel(Parallel, n_jobs)
+        bar = tqdm(total=len(tasks), desc="folds", unit="fold", disable=not progress)
+        try:
+            for record in parallel(delayed(_run_fold)(task) for task in tasks):
+                if results_path is not None:
+                    _append(results_path, record)
+                finished.append(record)
+                bar.update(1)
+                if record["status"] != "ok":
+                    bar.write(
+                        f"{record['method']} failed on {record['dataset']} split "
+                        f"{record['split']}: {record['error']}"
+                    )
+        finally:
+            bar.close()
+
+    dataset_order = {n: i for i, (n, _, _) in enumerate(loaded)}
+    method_order = {m: i for i, m in enumerate(resolved)}
+    finished.sort(
+        key=lambda r: (dataset_order[r["dataset"]], method_order[r["method"]], r["split"])
+    )
+    return Results(finished)

@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ldlkit.base import all_estimators
+from ldlkit.cli import main
+from ldlkit.experiments import RESULTS_FILE, fast_methods, register_reproduction
+from ldlkit.experiments import _reproduce as reproduce_module
+
+
+def test_run_without_arguments_prints_table(capsys):
+    assert main(["run", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    for name in fast_methods():
+        assert f"| {name} |" in out
+    assert "| artificial |" in out
+    assert "Chebyshev ↓" in out and "±" in out
+
+
+def test_run_with_two_methods_shows_markers(capsys):
+    code = main(
+        ["run", "--quiet", "--methods", "MeanPredictor", "MeanPredictor", "--folds", "3",
+         "--format", "csv"]
+    )  # fmt: skip
+    assert code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("dataset,method,metric,mean")
+    assert "MeanPredictor#2" in out
+
+
+def test_list_methods(capsys):
+    assert main(["run", "--list-methods"]) == 0
+    out = capsys.readouterr().out
+    assert "MeanPredictor" in out and "label enhancers" in out
+
+
+def test_run_out_then_report(tmp_path, capsys):
+    out_dir = tmp_path / "res"
+    assert main(["run", "--quiet", "--out", str(out_dir), "--folds", "3"]) == 0
+    first = capsys.readouterr().out
+    lines = (out_dir / RESULTS_FILE).read_text().splitlines()
+    assert len(lines) == 3 * len(fast_methods())
+    # A rerun resumes: nothing new is appended.
+    assert main(["run", "--quiet", "--out", str(out_dir), "--folds", "3"]) == 0
+    assert capsys.readouterr().out == first
+    assert len((out_dir / RESULTS_FILE).read_text().splitlines()) == len(lines)
+    assert main(["report", str(out_dir)]) == 0
+    report = capsys.readouterr().out
+    assert report == first.split("\nper-fold results:")[0]
+    assert main(["report", str(out_dir), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["datasets"] == ["artificial"]
+
+
+def test_report_plot(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    assert main(["run", "--quiet", "--out", str(tmp_path), "--folds", "2"]) == 0
+    assert main(["report", str(tmp_path), "--plot", "--metrics", "cosine"]) == 0
+    assert (tmp_path / "figures" / "cosine.png").is_file()
+
+
+def test_user_errors_exit_2(tmp_path, capsys):
+    assert main(["report", str(tmp_path / "missing")]) == 2
+    assert "no results file" in capsys.readouterr().err
+    assert main(["run", "--quiet", "--protocol", "ildl"]) == 2
+    assert "--protocol ildl needs" in capsys.readouterr().err
+    assert main(["run", "--quiet", "--methods", "NoSuchMethod"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ldlkit: error: unknown estimator") and err.count("\n") == 1
+    assert main(["run", "--quiet", "--protocol", "ildl", "--datasets", "SJAFFE"]) == 2
+    assert "no built-in ILDL parameters" in capsys.readouterr().err
+
+
+def test_run_le_without_enhancers(capsys):
+    if all_estimators("le"):
+        pytest.skip("label enhancers are registered")
+    assert main(["run", "--quiet", "--protocol", "le"]) == 2
+    assert "no label enhancement estimators" in capsys.readouterr().err
+
+
+def test_reproduce_list_and_missing_estimator(capsys):
+    assert main(["reproduce", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "uaknn:" in out and "uaknn-ablation:" in out and "10x5-fold CV" in out
+    assert main(["reproduce", "nope"]) == 2
+    assert "unknown reproduction" in capsys.readouterr().err
+    register_reproduction(
+        "test-missing",
+        description="names an estimator that does not exist",
+        paper="uaknn",
+        tables=["table2"],
+        datasets=["SJAFFE"],
+        methods={"Future": ("NotImplementedYetLDL", {})},
+        overwrite=True,
+    )
+    try:
+        assert main(["reproduce", "test-missing"]) == 2
+        err = capsys.readouterr().err
+        assert "needs estimator 'NotImplementedYetLDL'" in err and err.count("\n") == 1
+    finally:
+        reproduce_module._REPRODUCTIONS.pop("test-missing", None)
+    if "AAKNN" not in dict(all_estimators()):  # before the kNN branch is merged
+        assert main(["reproduce", "uaknn"]) == 2
+        assert "needs estimator 'AAKNN'" in capsys.readouterr().err
+
+
+def test_reproduce_runs_and_reports(load_real, capsys, monkeypatch):
+    load_real("SJAFFE")
+    register_reproduction(
+        "test-mean",
+        description="mean predictor",
+        paper="nonexistent_paper",
+        tables=["table9"],
+        datasets=["SJAFFE"],
+        methods={"Mean": ("MeanPredictor", {}), "Mean too": ("MeanPredictor", {})},
+        metrics=["chebyshev", "cosine"],
+        reference="Mean",
+        overwrite=True,
+    )
+    try:
+        args = ["reproduce", "test-mean", "--folds", "3", "--repeats", "1", "--quiet"]
+        assert main(args) == 0
+        out = capsys.readouterr().out
+        assert "### Measured" in out and "| SJAFFE | Mean |" in out
+        assert "no reported values" in out and "Quick run" in out
+        reported = {
+            "caption": "t",
+            "protocol": "10x5-fold CV",
+            "metrics": ["chebyshev", "cosine"],
+            "results": {"SJAFFE": {"Mean": {"chebyshev": (0.1234, 0.0056)}}},
+        }
+        monkeypatch.setattr(reproduce_module, "find_reported_table", lambda p, t: reported)
+        assert main(args) == 0
+        out = capsys.readouterr().out
+        assert "Paper vs measured" in out and "0.1234 ± 0.0056" in out
+    finally:
+        reproduce_module._REPRODUCTIONS.pop("test-mean", None)
+
+
+def test_method_parameters_on_the_command_line(capsys):
+    from ldlkit.experiments import parse_method_spec
+
+    assert parse_method_spec("AAKNN:k=4,metric=cosine") == ("AAKNN", {"k": 4, "metric": "cosine"})
+    with pytest.raises(ValueError, match="--methods"):
+        parse_method_spec("AAKNN:4")
+    assert main(["run", "--quiet", "--methods", "MeanPredictor:nope=1"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot build MeanPredictor" in err
+
+
+def test_report_shows_the_last_run_of_a_reused_folder(tmp_path, capsys):
+    assert main(["run", "--quiet", "--out", str(tmp_path), "--folds", "3"]) == 0
+    assert main(["run", "--quiet", "--out", str(tmp_path), "--folds", "4"]) == 0
+    capsys.readouterr()
+    assert main(["report", str(tmp_path), "--format", "json"]) == 0
+    table = json.loads(capsys.readouterr().out)
+    assert {c["n"] for c in table["cells"]} == {4}
+    (tmp_path / "run.json").unlink()
+    assert main(["report", str(tmp_path)]) == 2
+    assert "twice" in capsys.readouterr().err
+
+
+def test_same_command_after_a_kill_only_computes_missing_folds(tmp_path, capsys):
+    command = ["run", "--quiet", "--out", str(tmp_path), "--folds", "4"]
+    assert main(command) == 0
+    path = tmp_path / RESULTS_FILE
+    lines = path.read_text().splitlines()
+    # As if killed: the last two folds never got written, the one before is half written.
+    path.write_text("\n".join(lines[:-3]) + "\n" + lines[-3][:40])
+    capsys.readouterr()
+    with pytest.warns(RuntimeWarning, match="not a complete JSON record"):
+        assert main(command) == 0
+    after = path.read_text().splitlines()
+    assert len(after) == len(lines)
+    assert after[: len(lines) - 3] == lines[:-3]  # finished folds untouched, not recomputed
+    new_keys = {json.loads(line)["key"] for line in after[len(lines) - 3 :]}
+    assert new_keys == {json.loads(line)["key"] for line in lines[-3:]}

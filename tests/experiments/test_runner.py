@@ -1,0 +1,243 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from ldlkit.base import BaseLDL
+from ldlkit.datasets import make_artificial
+from ldlkit.dummy import MeanPredictor
+from ldlkit.experiments import (
+    RESULTS_FILE,
+    ImbalancedSplit,
+    RepeatedKFold,
+    Results,
+    compare,
+    resolve_datasets,
+    resolve_methods,
+    run_experiment,
+)
+from ldlkit.metrics import cosine
+
+FITS: list[int] = []
+
+
+class _CountingMean(BaseLDL):
+    """Mean predictor that records every fit (by training-set size) in a module list."""
+
+    def __init__(self, *, interrupt_after: int | None = None):
+        self.interrupt_after = interrupt_after
+
+    def _fit(self, X, D):
+        if self.interrupt_after is not None and len(FITS) >= self.interrupt_after:
+            raise KeyboardInterrupt  # what Ctrl-C / a kill looks like in the main process
+        FITS.append(len(X))
+        self.mean_ = D.mean(axis=0)
+
+    def _predict(self, X):
+        return np.tile(self.mean_, (len(X), 1))
+
+
+class _FailsOnSmallFolds(BaseLDL):
+    def __init__(self, *, limit: int = 0):
+        self.limit = limit
+
+    def _fit(self, X, D):
+        if X[0, 0] > self.limit:
+            raise RuntimeError("deliberate failure")
+        self.mean_ = D.mean(axis=0)
+
+    def _predict(self, X):
+        return np.tile(self.mean_, (len(X), 1))
+
+
+@pytest.fixture
+def data():
+    X, D = make_artificial(60, random_state=0)
+    return [("toy", X, D)]
+
+
+def test_records_and_metrics_match_direct_computation(data):
+    cv = RepeatedKFold(3, 2, random_state=0)
+    res = run_experiment({"mean": MeanPredictor()}, data, cv=cv, progress=False)
+    assert len(res.records) == 6
+    _, X, D = data[0]
+    for rec, (train, test) in zip(res.records, cv.split(X)):
+        assert rec["status"] == "ok"
+        assert (rec["repeat"], rec["fold"]) == cv.split_position(rec["split"])
+        expected = cosine(D[test], np.tile(D[train].mean(axis=0), (len(test), 1)))
+        assert rec["metrics"]["cosine"] == pytest.approx(expected)
+        assert rec["fit_time"] >= 0 and rec["predict_time"] >= 0
+        assert rec["n_train"] == len(train)
+    flat = res.to_records(flat=True)
+    assert "cosine" in flat[0] and "metrics" not in flat[0]
+
+
+def test_resume_only_computes_missing_folds(data, tmp_path):
+    FITS.clear()
+    cv = RepeatedKFold(4, 2, random_state=0)
+    first = run_experiment({"c": _CountingMean()}, data, cv=cv, out=tmp_path, progress=False)
+    assert len(FITS) == 8
+    path = tmp_path / RESULTS_FILE
+    lines = path.read_text().splitlines()
+    assert len(lines) == 8
+    # Drop three finished folds and leave a half-written line, as a killed run would.
+    kept = lines[:5]
+    path.write_text("\n".join(kept) + "\n" + lines[5][: len(lines[5]) // 2])
+    FITS.clear()
+    with pytest.warns(RuntimeWarning, match="not a complete JSON record"):
+        second = run_experiment({"c": _CountingMean()}, data, cv=cv, out=tmp_path, progress=False)
+    assert len(FITS) == 3
+    assert [r["metrics"] for r in second.records] == [r["metrics"] for r in first.records]
+    # A third run computes nothing.
+    FITS.clear()
+    run_experiment({"c": _CountingMean()}, data, cv=cv, out=tmp_path, progress=False)
+    assert FITS == []  # and no warning: the broken line was repaired away
+    assert len(Results.load(tmp_path).records) == 8
+
+
+def test_interrupted_run_resumes_without_recomputing(data, tmp_path):
+    FITS.clear()
+    cv = RepeatedKFold(5, 1, random_state=0)
+    with pytest.raises(KeyboardInterrupt):
+        run_experiment(
+            {"c": _CountingMean(interrupt_after=2)}, data, cv=cv, out=tmp_path, progress=False
+        )
+    saved = (tmp_path / RESULTS_FILE).read_text().splitlines()
+    assert len(saved) == 2
+    FITS.clear()
+    # Same method (same display name and parameters) without the interruption.
+    res = run_experiment(
+        {"c": _CountingMean(interrupt_after=None)}, data, cv=cv, out=tmp_path, progress=False
+    )
+    # The key includes the parameters, so a changed parameter is a different experiment...
+    assert len(FITS) == 5
+    assert len(res.records) == 5
+    # ...while rerunning the interrupted configuration computes only its missing folds.
+    FITS.clear()
+    with pytest.raises(KeyboardInterrupt):
+        run_experiment(
+            {"c": _CountingMean(interrupt_after=1)}, data, cv=cv, out=tmp_path, progress=False
+        )
+    assert FITS == [48]  # one missing fold computed, then interrupted again
+
+
+def test_interrupt_then_plain_resume(data, tmp_path, monkeypatch):
+    FITS.clear()
+    cv = RepeatedKFold(5, 1, random_state=0)
+    calls = {"n": 0}
+    original = _CountingMean._fit
+
+    def flaky(self, X, D):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        original(self, X, D)
+
+    monkeypatch.setattr(_CountingMean, "_fit", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        run_experiment({"c": _CountingMean()}, data, cv=cv, out=tmp_path, progress=False)
+    assert len(FITS) == 2
+    FITS.clear()
+    res = run_experiment({"c": _CountingMean()}, data, cv=cv, out=tmp_path, progress=False)
+    assert len(FITS) == 3  # only the three unfinished folds
+    assert sorted(r["split"] for r in res.records) == [0, 1, 2, 3, 4]
+    assert all(r["status"] == "ok" for r in res.records)
+
+
+def test_failures_are_recorded_and_sweep_continues(data, tmp_path):
+    cv = RepeatedKFold(3, 1, random_state=0)
+    res = run_experiment(
+        {"bad": _FailsOnSmallFolds(limit=-10), "mean": MeanPredictor()},
+        data,
+        cv=cv,
+        out=tmp_path,
+        progress=False,
+    )
+    bad = [r for r in res.records if r["method"] == "bad"]
+    assert all(r["status"] == "failed" for r in bad)
+    assert all("RuntimeError: deliberate failure" in r["error"] for r in bad)
+    assert all(r["status"] == "ok" for r in res.records if r["method"] == "mean")
+    saved = [json.loads(line) for line in (tmp_path / RESULTS_FILE).read_text().splitlines()]
+    assert sum(r["status"] == "failed" for r in saved) == 3
+
+
+def test_parallel_equals_sequential(data):
+    cv = RepeatedKFold(3, 2, random_state=0)
+    methods = {"mean": MeanPredictor(), "mean2": ("MeanPredictor", {})}
+    one = run_experiment(methods, data, cv=cv, n_jobs=1, progress=False)
+    two = run_experiment(methods, data, cv=cv, n_jobs=2, progress=False)
+    strip = [(r["method"], r["split"], r["metrics"]) for r in one.records]
+    assert strip == [(r["method"], r["split"], r["metrics"]) for r in two.records]
+
+
+def test_ildl_protocol_adds_head_tail_metrics(rng):
+    X = rng.normal(size=(150, 3))
+    D = rng.dirichlet([30, 2, 1], size=150)
+    res = run_experiment(
+        ["MeanPredictor"], [("skewed", X, D)], cv=ImbalancedSplit((10, 0, 0, 0)), progress=False
+    )
+    rec = res.records[0]
+    assert {"euclidean", "euclidean_head", "euclidean_tail"} <= set(rec["metrics"])
+    assert rec["label_groups"]["head"] == [0]
+    assert "skewed: head [0], tail [1, 2]" in " ".join(compare(res).notes)
+
+
+def test_method_and_dataset_errors(data):
+    with pytest.raises(ValueError, match="unknown estimator"):
+        resolve_methods(["NoSuchMethod"])
+    with pytest.raises(TypeError, match="methods"):
+        resolve_methods([3])
+    with pytest.raises(ValueError, match="empty"):
+        resolve_methods({})
+    assert list(resolve_methods([MeanPredictor(), MeanPredictor()])) == [
+        "MeanPredictor",
+        "MeanPredictor#2",
+    ]
+    with pytest.raises(ValueError, match="unknown metric"):
+        run_experiment(["MeanPredictor"], data, metrics=["nope"], progress=False)
+    with pytest.raises(TypeError, match="datasets"):
+        run_experiment(["MeanPredictor"], [42], progress=False)
+    with pytest.raises(ValueError, match="head/tail"):
+        run_experiment(
+            ["MeanPredictor"], data, cv=RepeatedKFold(3, 1), metrics=["euclidean_head"],
+            progress=False,
+        )  # fmt: skip
+
+
+def test_loads_dataset_by_name(load_real):
+    load_real("SJAFFE")
+    res = run_experiment(["MeanPredictor"], ["sjaffe"], cv=RepeatedKFold(3, 1), progress=False)
+    assert res.datasets == ["SJAFFE"]
+    assert sum(r["n_test"] for r in res.records) == 213
+
+
+@pytest.mark.parametrize("backend", ["threading", "multiprocessing"])
+def test_any_joblib_backend(data, backend):
+    import joblib
+
+    cv = RepeatedKFold(3, 1, random_state=0)
+    with joblib.parallel_backend(backend, n_jobs=2):
+        res = run_experiment(["MeanPredictor"], data, cv=cv, n_jobs=None, progress=False)
+    assert [r["status"] for r in res.records] == ["ok"] * 3
+
+
+def test_dataset_argument_shapes(data):
+    name, X, D = data[0]
+    assert [n for n, _, _ in resolve_datasets((name, X, D))] == ["toy"]
+    assert [n for n, _, _ in resolve_datasets([(name, X, D), ("b", X, D)])] == ["toy", "b"]
+    with pytest.raises(ValueError, match="unique"):
+        resolve_datasets([(name, X, D), (name, X, D)])
+    with pytest.raises(ValueError, match="rows"):
+        resolve_datasets([("bad", X[:5], D)])
+    with pytest.raises(ValueError, match="empty"):
+        resolve_datasets([])
+
+
+def test_unseeded_splitter_with_out_warns(data, tmp_path):
+    with pytest.warns(UserWarning, match="random_state=None"):
+        run_experiment(
+            ["MeanPredictor"], data, cv=RepeatedKFold(3, 1, random_state=None), out=tmp_path,
+            progress=False,
+        )  # fmt: skip
