@@ -54,8 +54,8 @@ def clipped_gaussian_sample_mean(
 ) -> np.ndarray:
     """Monte-Carlo ``mean_t clip(mean + sqrt(variance) * noise[..., t], 0, 1)``.
 
-    ``mean`` has shape (n, K) and ``noise`` (K, T) standard-normal draws: each of the K means gets its
-    own T draws, shared by all n queries (common random numbers; see UAKNN's notes).
+    ``mean`` has shape (n, K) and ``noise`` (K, T) standard-normal draws: each of the K means gets
+    its own T draws, shared by all n queries (common random numbers; see UAKNN's notes).
     """
     draws = mean[:, :, None] + np.sqrt(variance) * noise[None, : mean.shape[1], :]
     np.clip(draws, 0.0, 1.0, out=draws)

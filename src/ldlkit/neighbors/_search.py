@@ -2,8 +2,8 @@
 
 One :class:`SearchIndex` holds the training rows, prepared once (L2-normalised for cosine search,
 with squared norms kept for Euclidean search) in a growable buffer so that appending rows
-(``partial_fit``) does not copy the whole matrix. Queries are scored in blocks of ``block_size`` rows
-with one matrix product per block; memory is bounded by ``block_size * n_train`` similarities.
+(``partial_fit``) does not copy the whole matrix. Queries are scored in blocks of ``block_size``
+rows with one matrix product per block; memory is bounded by ``block_size * n_train`` similarities.
 
 Two query kinds cover the family:
 

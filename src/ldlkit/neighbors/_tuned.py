@@ -1,4 +1,4 @@
-"""TunedUAKNN: UAKNN's prototype matching with its few parameters chosen by inner cross-validation."""
+"""TunedUAKNN: UAKNN's prototype matching, its few parameters chosen by inner cross-validation."""
 
 from __future__ import annotations
 
@@ -59,9 +59,9 @@ class TunedUAKNN(_NeighborsBase):
 
     ``(1 - shrinkage) * sum_j softmax(s_j / temperature) D_j + shrinkage * mean(D_train)``.
 
-    Four choices are made by inner ``cv``-fold cross-validation on the training rows only (never on
-    the rows to predict), scored by ``scoring``: ``k``, the temperature, the shrinkage and the search
-    mode. One similarity search per inner fold serves the whole grid; no gradient training.
+    Four choices are made by inner ``cv``-fold cross-validation on the training rows only (never
+    on the rows to predict), scored by ``scoring``: ``k``, the temperature, the shrinkage and the
+    search mode. One similarity search per inner fold serves the whole grid; no gradient training.
 
     Features are z-scored with the training rows' mean and standard deviation before the cosine
     search (``standardize=True``); raw cosine similarity is dominated by large-valued feature

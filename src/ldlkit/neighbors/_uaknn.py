@@ -82,9 +82,9 @@ class UAKNN(_NeighborsBase):
     -----
     *Seeding and incremental learning.* The ``n_samples`` draws per label are drawn once in ``fit``
     and reused for every query (common random numbers): each query's weight is still the mean of
-    ``n_samples`` draws of its own clipped Gaussian, but the prediction for a row does not depend on
-    which other rows are predicted with it, on the block size, or on ``partial_fit``/``remove`` calls
-    — so ``partial_fit`` gives exactly the predictions of ``fit`` on the union.
+    ``n_samples`` draws of its own clipped Gaussian, but the prediction for a row does not depend
+    on which other rows are predicted with it, on the block size, or on ``partial_fit``/``remove``
+    calls — so ``partial_fit`` gives exactly the predictions of ``fit`` on the union.
 
     *Empty prototypes.* A label whose prototype has no row (no training row has a degree above
     ``1/L`` on it) is left out: its ``p_i`` and weight are 0 and the softmax runs over the other
@@ -194,9 +194,9 @@ class UAKNN(_NeighborsBase):
 class WUAKNN(_NeighborsBase):
     """UAKNN without uncertainty-aware weights (the paper's baseline "WUAKNN").
 
-    Prototype matching as in :class:`UAKNN` (the most cosine-similar row of each label's prototype),
-    then the ``L`` similarities are normalised with Softmax* (base ``base``) and used directly as the
-    weights of a convex combination of the matched rows' distributions: no Gaussian sampling, no
+    Prototype matching as in :class:`UAKNN` (the most cosine-similar row of each label's
+    prototype), then the ``L`` similarities are normalised with Softmax* (base ``base``) and used
+    directly as the weights of a convex combination of the matched rows' distributions: no Gaussian sampling, no
     perturbation, no Softmax* on the output (the combination already lies on the simplex).
 
     Parameters
