@@ -23,14 +23,7 @@ from .datasets import (
 )
 
 # Errors that mean "the user asked for something wrong", reported as one line.
-USER_ERRORS = (
-    ValueError,
-    TypeError,
-    FileNotFoundError,
-    DatasetNotFoundError,
-    ImportError,
-    KeyError,
-)
+USER_ERRORS = (ValueError, TypeError, FileNotFoundError, DatasetNotFoundError, ImportError, KeyError)
 
 
 def _datasets_list(args: argparse.Namespace) -> int:
@@ -62,9 +55,7 @@ def _datasets_info(args: argparse.Namespace) -> int:
     raw = bunch.row_sums
     X, D = bunch.features, bunch.labels
     print(f"local file: {path}")
-    print(
-        f"features: {X.shape[0]} rows × {X.shape[1]} columns, range [{X.min():.4g}, {X.max():.4g}]"
-    )
+    print(f"features: {X.shape[0]} rows × {X.shape[1]} columns, range [{X.min():.4g}, {X.max():.4g}]")
     off = np.abs(raw - 1.0) > 1e-3
     print(
         f"rows not summing to 1 (|sum-1| > 1e-3): {int(off.sum())}"

@@ -215,7 +215,9 @@ def get_metric(name: str) -> MetricInfo:
     try:
         return METRICS[key]
     except KeyError:
-        raise ValueError(f"unknown metric {name!r}; known metrics: {', '.join(METRICS)}.") from None
+        raise ValueError(
+            f"unknown metric {name!r}; known metrics: {', '.join(METRICS)}."
+        ) from None
 
 
 def evaluate(

@@ -80,10 +80,7 @@ def _download(info: DatasetInfo, data_home) -> Path:
     with tempfile.TemporaryDirectory(dir=target_dir) as tmp:
         tmp_path = Path(tmp) / f"{info.name}{suffix}"
         try:
-            with (
-                urllib.request.urlopen(info.url, timeout=60) as response,
-                open(tmp_path, "wb") as f,
-            ):
+            with urllib.request.urlopen(info.url, timeout=60) as response, open(tmp_path, "wb") as f:
                 shutil.copyfileobj(response, f)
         except (urllib.error.URLError, OSError) as exc:
             raise DatasetNotFoundError(

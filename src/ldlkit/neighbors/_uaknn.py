@@ -196,8 +196,9 @@ class WUAKNN(_NeighborsBase):
 
     Prototype matching as in :class:`UAKNN` (the most cosine-similar row of each label's
     prototype), then the ``L`` similarities are normalised with Softmax* (base ``base``) and used
-    directly as the weights of a convex combination of the matched rows' distributions: no Gaussian sampling, no
-    perturbation, no Softmax* on the output (the combination already lies on the simplex).
+    directly as the weights of a convex combination of the matched rows' distributions: no
+    Gaussian sampling, no perturbation, no Softmax* on the output (the combination already lies
+    on the simplex).
 
     Parameters
     ----------
