@@ -10,6 +10,9 @@ Usage::
 
     LDLKIT_DATA=/path/to/datasets python benchmarks/knn_cv_comparison.py \
         --repeats 10 --out benchmarks/results/knn_cv_comparison.json
+    python benchmarks/knn_cv_comparison.py --render benchmarks/results/knn_cv_comparison.json
+
+``--render`` prints Markdown tables of a result file beside the paper's reported numbers.
 """
 
 from __future__ import annotations
@@ -84,13 +87,55 @@ def run_dataset(name: str, repeats: int, seed: int) -> dict:
     }
 
 
+def render(path: str) -> str:
+    """Markdown tables: measured mean (std over repeats) beside the paper's reported numbers."""
+    from ldlkit.experiments.reported.uaknn import TABLES
+    from ldlkit.metrics import get_metric
+
+    report = json.loads(Path(path).read_text())
+    reported = TABLES["table2"]["results"]
+    lines = [f"Protocol: {report['protocol']}.", ""]
+    header = "| dataset | method | " + " | ".join(
+        f"{get_metric(m).label} {get_metric(m).arrow}" for m in PAPER_METRICS
+    )
+    for name, result in report["datasets"].items():
+        lines += [header + " |", "|---|---|" + "---|" * len(PAPER_METRICS)]
+        for method, values in result["methods"].items():
+            cells = []
+            for metric in PAPER_METRICS:
+                v = values[metric]
+                std = f" ± {v['std_repeats']:.4f}" if v["std_repeats"] is not None else ""
+                cells.append(f"{v['mean']:.4f}{std}")
+            lines.append(f"| {name} | {method} | " + " | ".join(cells) + " |")
+        for method in ("UAKNN", "WUAKNN"):
+            paper = reported.get(name, {}).get(method)
+            if paper:
+                cells = [f"{paper[m][0]:.4f} ± {paper[m][1]:.4f}" for m in PAPER_METRICS]
+                lines.append(f"| {name} | *{method} (paper)* | " + " | ".join(cells) + " |")
+        lines.append("")
+    lines += ["Wins of TunedUAKNN over AA-kNN (mean over folds):", ""]
+    lines += ["| dataset | KL: Tuned / AA-kNN | Cosine: Tuned / AA-kNN | beats on both |"]
+    lines += ["|---|---|---|---|"]
+    for name, result in report["datasets"].items():
+        t, a = result["methods"]["TunedUAKNN"], result["methods"]["AA-kNN"]
+        kl_t, kl_a = t["kl_divergence"]["mean"], a["kl_divergence"]["mean"]
+        cos_t, cos_a = t["cosine"]["mean"], a["cosine"]["mean"]
+        both = "yes" if kl_t < kl_a and cos_t > cos_a else "no"
+        lines.append(f"| {name} | {kl_t:.4f} / {kl_a:.4f} | {cos_t:.4f} / {cos_a:.4f} | {both} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--datasets", nargs="*", default=PAPER_DATASETS + EXTRA_DATASETS)
     parser.add_argument("--out", default="benchmarks/results/knn_cv_comparison.json")
+    parser.add_argument("--render", metavar="RESULT_JSON", help="print Markdown tables and exit")
     args = parser.parse_args()
+    if args.render:
+        print(render(args.render))
+        return
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     report = {
