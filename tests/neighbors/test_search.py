@@ -72,3 +72,23 @@ def test_torch_cpu_backend_agrees_with_numpy(metric, rng):
     ]:
         np.testing.assert_array_equal(ia, ib)
         np.testing.assert_allclose(sa, sb, atol=1e-9)
+
+
+def test_torch_backend_without_torch_names_the_extra(monkeypatch):
+    import sys
+
+    from ldlkit.datasets import make_artificial
+    from ldlkit.neighbors import UAKNN
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` fail
+    X, D = make_artificial(20, random_state=0)
+    with pytest.raises(ImportError, match=r"ldlkit\[torch\]"):
+        UAKNN(backend="torch").fit(X, D)
+
+
+def test_importing_neighbors_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, ldlkit.neighbors; sys.exit('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

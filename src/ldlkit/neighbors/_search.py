@@ -53,6 +53,10 @@ def check_search_params(backend: str, device: str, block_size, dtype: str) -> No
         raise ValueError(f"block_size must be a positive integer or None, got {block_size!r}.")
     if dtype not in _DTYPES:
         raise ValueError(f"dtype must be one of {tuple(_DTYPES)}, got {dtype!r}.")
+    if backend == "torch":
+        from .._optional import require_torch
+
+        require_torch("backend='torch'")
 
 
 def _resolve_device(device: str) -> str:
