@@ -163,7 +163,13 @@ def incremental(args, X, D) -> dict:
     n_new = 1000
     base_rows = len(X) - n_new
     timings = {}
-    for name, make in {"UAKNN": lambda: UAKNN(random_state=0), "AA-kNN": AAKNN}.items():
+    makers = {
+        "UAKNN": lambda: UAKNN(random_state=0),
+        "AA-kNN": AAKNN,
+        "TunedUAKNN(retune=False)": lambda: TunedUAKNN(random_state=0, retune=False),
+        "TunedUAKNN(retune=True)": lambda: TunedUAKNN(random_state=0),
+    }
+    for name, make in makers.items():
         times = []
         for _ in range(args.repeats):
             model = make().fit(X[:base_rows], D[:base_rows])

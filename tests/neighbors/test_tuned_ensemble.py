@@ -125,3 +125,19 @@ def test_learns_on_sjaffe(load_real, make, ratio):
     kl = kl_divergence(D[test], make().fit(X[train], D[train]).predict(X[test]))
     base = kl_divergence(D[test], MeanPredictor().fit(X[train], D[train]).predict(X[test]))
     assert kl < ratio * base
+
+
+def test_retune_false_appends_without_reselecting():
+    X, D = make_artificial(160, random_state=6)
+    model = TunedUAKNN(random_state=0, retune=False).fit(X[:100], D[:100])
+    chosen, mean = dict(model.best_params_), model.mean_.copy()
+    model.partial_fit(X[100:140], D[100:140])
+    assert model.best_params_ == chosen and np.array_equal(model.mean_, mean)
+    assert model.n_train_ == 140
+    # The appended rows are searched with the frozen scaling: the same as scaling them by hand.
+    np.testing.assert_array_equal(
+        model.index_.rows[100:], model.index_._prepare(model._scale(X[100:140]))[0]
+    )
+    model.remove(np.arange(100, 140))
+    fresh = TunedUAKNN(random_state=0, retune=False).fit(X[:100], D[:100])
+    np.testing.assert_array_equal(model.predict(X[140:]), fresh.predict(X[140:]))
