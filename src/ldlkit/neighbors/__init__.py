@@ -1,0 +1,28 @@
+"""The kNN family: AA-kNN, UAKNN, WUAKNN, a tuned UAKNN, an ensemble and the gene-style metric.
+
+All share one blocked similarity-search core (numpy or torch backends) and learn incrementally:
+``partial_fit`` appends rows and :meth:`~UAKNN.remove` drops them, with predictions equal to those
+of ``fit`` on the resulting training set.
+"""
+
+from __future__ import annotations
+
+from ._aaknn import AAKNN
+from ._common import clipped_gaussian_mean, softmax_base
+from ._ensemble import LDLEnsemble
+from ._metrics import label_normalized_metric
+from ._search import SearchIndex
+from ._tuned import TunedUAKNN
+from ._uaknn import UAKNN, WUAKNN
+
+__all__ = [
+    "AAKNN",
+    "LDLEnsemble",
+    "SearchIndex",
+    "TunedUAKNN",
+    "UAKNN",
+    "WUAKNN",
+    "clipped_gaussian_mean",
+    "label_normalized_metric",
+    "softmax_base",
+]

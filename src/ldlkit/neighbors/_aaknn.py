@@ -1,0 +1,71 @@
+"""AA-kNN (Geng 2016): the mean label distribution of the k nearest training rows."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_positive_int
+from ._common import _NeighborsBase
+
+
+class AAKNN(_NeighborsBase):
+    """Algorithm-adaptation kNN for label distribution learning (Geng 2016).
+
+    The prediction for a query is the plain mean of the label distributions of its ``k`` nearest
+    training rows by Euclidean distance. With fewer than ``k`` training rows, all rows are used.
+
+    Parameters
+    ----------
+    k : int, default=4
+        Number of neighbours.
+    backend : {"numpy", "torch"}, default="numpy"
+        Where the blocked similarity search runs.
+    device : str, default="cpu"
+        ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` (CUDA when available); torch backend only.
+    block_size : int or None, default=None
+        Queries scored per matrix product; None picks it so that one block holds at most 2**24
+        similarities (64 MiB in float32).
+    dtype : {"float32", "float64"}, default="float32"
+        Precision of the search.
+
+    Attributes
+    ----------
+    index_ : SearchIndex
+        The training rows prepared for search.
+    n_train_ : int
+        Number of training rows held.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ldlkit.neighbors import AAKNN
+    >>> X = np.array([[0.0], [0.1], [5.0]])
+    >>> D = np.array([[0.8, 0.2], [0.6, 0.4], [0.1, 0.9]])
+    >>> AAKNN(k=2).fit(X, D).predict([[0.05]]).round(2)
+    array([[0.7, 0.3]])
+    """
+
+    _metric = "euclidean"
+
+    def __init__(
+        self,
+        *,
+        k: int = 4,
+        backend: str = "numpy",
+        device: str = "cpu",
+        block_size: int | None = None,
+        dtype: str = "float32",
+    ) -> None:
+        self.k = k
+        self.backend = backend
+        self.device = device
+        self.block_size = block_size
+        self.dtype = dtype
+
+    def _check_params(self) -> None:
+        check_positive_int(self.k, name="k")
+        super()._check_params()
+
+    def _predict_block(self, X: np.ndarray) -> np.ndarray:
+        _, index = self.index_.topk(X, self.k)
+        return self._distributions[index].mean(axis=1)

@@ -1,0 +1,179 @@
+"""Shared machinery of the kNN family: the incremental training store and small math helpers."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+from scipy.special import ndtr
+from sklearn.utils.validation import check_is_fitted
+
+from ..base import BaseLDL
+from ._search import SearchIndex, check_search_params
+
+
+def softmax_base(values: np.ndarray, base: float = np.e, axis: int = -1) -> np.ndarray:
+    """Softmax with base ``base`` instead of e: ``base**v / sum(base**v)``; ``-inf`` gives 0.
+
+    Examples
+    --------
+    >>> softmax_base(np.array([0.0, 1.0]), base=2.0)
+    array([0.33333333, 0.66666667])
+    """
+    z = np.asarray(values, dtype=np.float64) * np.log(base)
+    peak = np.max(z, axis=axis, keepdims=True)
+    peak = np.where(np.isfinite(peak), peak, 0.0)
+    e = np.exp(z - peak)
+    total = e.sum(axis=axis, keepdims=True)
+    return e / np.where(total > 0, total, 1.0)
+
+
+def clipped_gaussian_mean(mean: np.ndarray, variance: float) -> np.ndarray:
+    """Closed-form ``E[clip(X, 0, 1)]`` for ``X ~ N(mean, variance)``.
+
+    ``E = m (Phi(b) - Phi(a)) + s (phi(a) - phi(b)) + 1 - Phi(b)`` with ``s = sqrt(variance)``,
+    ``a = -m / s`` and ``b = (1 - m) / s``: the mass below 0 counts as 0, the mass above 1 as 1.
+
+    Examples
+    --------
+    >>> float(clipped_gaussian_mean(np.array(0.5), 0.5))
+    0.5
+    """
+    m = np.asarray(mean, dtype=np.float64)
+    s = float(np.sqrt(variance))
+    a = (0.0 - m) / s
+    b = (1.0 - m) / s
+    pdf_a = np.exp(-0.5 * a * a) / np.sqrt(2 * np.pi)
+    pdf_b = np.exp(-0.5 * b * b) / np.sqrt(2 * np.pi)
+    cdf_a, cdf_b = ndtr(a), ndtr(b)
+    return m * (cdf_b - cdf_a) + s * (pdf_a - pdf_b) + (1.0 - cdf_b)
+
+
+def clipped_gaussian_sample_mean(
+    mean: np.ndarray, variance: float, noise: np.ndarray
+) -> np.ndarray:
+    """Monte-Carlo ``mean_t clip(mean + sqrt(variance) * noise[..., t], 0, 1)``.
+
+    ``mean`` has shape (n, K) and ``noise`` (K, T) standard-normal draws: each of the K means gets
+    its own T draws, shared by all n queries (common random numbers; see UAKNN's notes).
+    """
+    draws = mean[:, :, None] + np.sqrt(variance) * noise[None, : mean.shape[1], :]
+    np.clip(draws, 0.0, 1.0, out=draws)
+    return draws.mean(axis=2)
+
+
+class _NeighborsBase(BaseLDL):
+    """Common store of the kNN family: training rows in a :class:`SearchIndex`, the distributions
+    beside them, ``partial_fit`` by appending and :meth:`remove` by deleting rows.
+
+    Subclasses set ``_metric`` and implement ``_predict_block``.
+    """
+
+    _abstract = True
+    _metric: ClassVar[str] = "cosine"
+    _min_fit_samples = 1
+
+    # -- hooks ----------------------------------------------------------------------------
+    def _check_params(self) -> None:
+        check_search_params(self.backend, self.device, self.block_size, self.dtype)
+
+    def _after_change(self) -> None:
+        """Called after the training rows changed (fit, partial_fit, remove)."""
+
+    def _predict_block(self, X: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- BaseLDL implementation ---------------------------------------------------------------
+    def _fit(self, X: np.ndarray, D: np.ndarray) -> None:
+        self._check_params()
+        self.index_ = SearchIndex(
+            self._metric,
+            backend=self.backend,
+            device=self.device,
+            block_size=self.block_size,
+            dtype=self.dtype,
+        ).fit(X)
+        self._distributions = D.copy()
+        self._members_cache: list[np.ndarray] | None = None
+        self._after_change()
+
+    def _partial_fit(self, X: np.ndarray, D: np.ndarray) -> None:
+        self.index_.append(X)
+        self._distributions = np.concatenate([self._distributions, D])
+        self._members_cache = None
+        self._after_change()
+
+    def remove(self, indices) -> _NeighborsBase:
+        """Drop training rows by position (as in the order rows were given to fit/partial_fit).
+
+        Predictions afterwards equal those of a model fitted on the remaining rows.
+
+        Parameters
+        ----------
+        indices : int or array-like of int
+            Positions of the rows to drop; negative positions count from the end.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self, "index_")
+        n = self.index_.n_rows
+        idx = np.atleast_1d(np.asarray(indices))
+        if idx.size and not np.issubdtype(idx.dtype, np.integer):
+            raise ValueError(f"indices must be integers, got dtype {idx.dtype}.")
+        idx = idx.astype(np.int64)
+        if idx.size and (idx.max() >= n or idx.min() < -n):
+            raise ValueError(
+                f"indices must lie in [-{n}, {n - 1}] (the model holds {n} training rows)."
+            )
+        idx = np.unique(np.where(idx < 0, idx + n, idx))
+        if n - len(idx) < 1:
+            raise ValueError("remove would drop every training row; at least one row must remain.")
+        self._drop_rows(idx)
+        self._members_cache = None
+        self._after_change()
+        return self
+
+    def _drop_rows(self, idx: np.ndarray) -> None:
+        self.index_.delete(idx)
+        self._distributions = np.delete(self._distributions, idx, axis=0)
+
+    @property
+    def n_train_(self) -> int:
+        """Number of training rows currently held."""
+        check_is_fitted(self, "index_")
+        return self.index_.n_rows
+
+    @property
+    def train_distributions_(self) -> np.ndarray:
+        """The label distributions of the training rows, in order (read-only view)."""
+        check_is_fitted(self, "index_")
+        view = self._distributions.view()
+        view.flags.writeable = False
+        return view
+
+    def _members(self) -> list[np.ndarray]:
+        """Prototype membership: for label i, the rows with ``D[:, i] > 1/L`` (ascending)."""
+        if self._members_cache is None:
+            D = self._distributions
+            mask = D > 1.0 / D.shape[1]
+            members = [np.flatnonzero(mask[:, i]) for i in range(D.shape[1])]
+            if not any(len(m) for m in members):
+                # Every training row is exactly uniform: no prototype has a member. Fall back to
+                # the whole training set for every prototype (documented in UAKNN's notes).
+                members = [np.arange(len(D))] * D.shape[1]
+            self._members_cache = members
+        return self._members_cache
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        out = np.empty((len(X), self.n_labels_), dtype=np.float64)
+        step = self.index_._block(len(X))
+        for start in range(0, len(X), step):
+            out[start : start + step] = self._predict_block(X[start : start + step])
+        return out
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state["_members_cache"] = None
+        return state

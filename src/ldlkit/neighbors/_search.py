@@ -1,0 +1,304 @@
+"""The blocked similarity-search core shared by the kNN family.
+
+One :class:`SearchIndex` holds the training rows, prepared once (L2-normalised for cosine search,
+with squared norms kept for Euclidean search) in a growable buffer so that appending rows
+(``partial_fit``) does not copy the whole matrix. Queries are scored in blocks of ``block_size``
+rows with one matrix product per block; memory is bounded by ``block_size * n_train`` similarities.
+
+Two query kinds cover the family:
+
+* :meth:`SearchIndex.topk` — the ``k`` best training rows over the whole set (AA-kNN, ablations);
+* :meth:`SearchIndex.prototype_topk` — the ``k`` best rows *inside each prototype* (a subset of
+  training rows per label; prototypes may overlap). The per-prototype reduction gathers the
+  prototype's columns of the block's similarity matrix and reduces them with one ``argmax`` /
+  ``argpartition`` call per prototype: a loop over labels, never over rows.
+
+Backends: ``"numpy"`` (BLAS through numpy) and ``"torch"`` (CPU or CUDA, imported lazily).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_BACKENDS = ("numpy", "torch")
+_DTYPES = {"float32": np.float32, "float64": np.float64}
+#: Similarities per block when ``block_size`` is None: 2**24 values (64 MiB in float32).
+_AUTO_BLOCK_ELEMENTS = 2**24
+
+
+def check_search_params(backend: str, device: str, block_size, dtype: str) -> None:
+    """Validate the search-core constructor arguments with errors that name the parameter."""
+    if backend == "faiss":
+        raise ValueError(
+            "backend='faiss' is not implemented in this version of ldlkit; use backend='numpy' "
+            "or backend='torch'."
+        )
+    if backend not in _BACKENDS:
+        raise ValueError(f"backend must be one of {_BACKENDS}, got {backend!r}.")
+    if not isinstance(device, str) or not (
+        device in ("cpu", "auto", "cuda") or device.startswith("cuda:")
+    ):
+        raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got {device!r}.")
+    if device != "cpu" and backend != "torch":
+        raise ValueError(
+            f"device={device!r} needs backend='torch'; the numpy backend runs on the CPU only."
+        )
+    if block_size is not None and (
+        isinstance(block_size, bool) or not isinstance(block_size, int | np.integer)
+    ):
+        raise ValueError(f"block_size must be a positive integer or None, got {block_size!r}.")
+    if block_size is not None and block_size < 1:
+        raise ValueError(f"block_size must be a positive integer or None, got {block_size!r}.")
+    if dtype not in _DTYPES:
+        raise ValueError(f"dtype must be one of {tuple(_DTYPES)}, got {dtype!r}.")
+    if backend == "torch":
+        from .._optional import require_torch
+
+        require_torch("backend='torch'")
+
+
+def _resolve_device(device: str) -> str:
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class SearchIndex:
+    """Training rows prepared for blocked similarity search.
+
+    Parameters
+    ----------
+    metric : {"cosine", "euclidean"}
+        Cosine similarity (higher is closer) or Euclidean distance (scored as the negative squared
+        distance, so that higher is closer for both).
+    backend, device, block_size, dtype
+        See :class:`ldlkit.neighbors.UAKNN`.
+    """
+
+    def __init__(
+        self,
+        metric: str = "cosine",
+        *,
+        backend: str = "numpy",
+        device: str = "cpu",
+        block_size: int | None = None,
+        dtype: str = "float32",
+    ) -> None:
+        self.metric = metric
+        self.backend = backend
+        self.device = device
+        self.block_size = block_size
+        self.dtype = _DTYPES[dtype]
+        self._buffer = np.empty((0, 0), dtype=self.dtype)
+        self._sqnorms = np.empty(0, dtype=self.dtype)
+        self.n_rows = 0
+        self._torch_cache: dict[str, Any] | None = None
+
+    # -- building -------------------------------------------------------------------------
+    def _prepare(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.metric == "cosine":
+            return _unit_rows(X).astype(self.dtype), np.zeros(len(X), dtype=self.dtype)
+        Xc = X.astype(self.dtype)
+        return Xc, np.einsum("ij,ij->i", Xc, Xc)
+
+    def fit(self, X: np.ndarray) -> SearchIndex:
+        rows, norms = self._prepare(X)
+        self._buffer = rows
+        self._sqnorms = norms
+        self.n_rows = len(rows)
+        self._torch_cache = None
+        return self
+
+    def append(self, X: np.ndarray) -> None:
+        """Add rows at the end (amortised: the buffer grows by doubling, no full copy each time)."""
+        rows, norms = self._prepare(X)
+        needed = self.n_rows + len(rows)
+        if needed > len(self._buffer):
+            capacity = max(needed, 2 * len(self._buffer))
+            buffer = np.empty((capacity, rows.shape[1]), dtype=self.dtype)
+            buffer[: self.n_rows] = self._buffer[: self.n_rows]
+            sqnorms = np.empty(capacity, dtype=self.dtype)
+            sqnorms[: self.n_rows] = self._sqnorms[: self.n_rows]
+            self._buffer, self._sqnorms = buffer, sqnorms
+        self._buffer[self.n_rows : needed] = rows
+        self._sqnorms[self.n_rows : needed] = norms
+        self.n_rows = needed
+        self._torch_cache = None
+
+    def delete(self, indices: np.ndarray) -> None:
+        keep = np.ones(self.n_rows, dtype=bool)
+        keep[indices] = False
+        self._buffer = np.ascontiguousarray(self._buffer[: self.n_rows][keep])
+        self._sqnorms = np.ascontiguousarray(self._sqnorms[: self.n_rows][keep])
+        self.n_rows = len(self._buffer)
+        self._torch_cache = None
+
+    @property
+    def rows(self) -> np.ndarray:
+        """The prepared training rows (a view, ``n_rows`` x d)."""
+        return self._buffer[: self.n_rows]
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_buffer"] = self.rows.copy()  # drop spare capacity
+        state["_sqnorms"] = self._sqnorms[: self.n_rows].copy()
+        state["_torch_cache"] = None
+        return state
+
+    # -- searching ------------------------------------------------------------------------
+    def _block(self, n_queries: int) -> int:
+        if self.block_size is not None:
+            return int(self.block_size)
+        return int(max(1, min(4096, _AUTO_BLOCK_ELEMENTS // max(self.n_rows, 1))))
+
+    def _prepare_queries(self, Q: np.ndarray) -> np.ndarray:
+        if self.metric == "cosine":
+            return _unit_rows(Q).astype(self.dtype)
+        return Q.astype(self.dtype)
+
+    def _scores_numpy(self, Qb: np.ndarray) -> np.ndarray:
+        S = Qb @ self.rows.T
+        if self.metric == "euclidean":
+            # -(|q|^2 - 2 q.t + |t|^2); |q|^2 is constant per query so it does not change ranks,
+            # but it is kept so that the returned scores are true negative squared distances.
+            S *= 2
+            S -= self._sqnorms[: self.n_rows]
+            S -= np.einsum("ij,ij->i", Qb, Qb)[:, None]
+        return S
+
+    def _torch_rows(self):
+        import torch
+
+        device = _resolve_device(self.device)
+        if self._torch_cache is None or self._torch_cache["device"] != device:
+            self._torch_cache = {
+                "device": device,
+                "rows": torch.from_numpy(np.ascontiguousarray(self.rows)).to(device),
+                "sqnorms": torch.from_numpy(self._sqnorms[: self.n_rows].copy()).to(device),
+                "members": {},
+            }
+        return self._torch_cache
+
+    def _scores_torch(self, Qb: np.ndarray):
+        import torch
+
+        cache = self._torch_rows()
+        q = torch.from_numpy(Qb).to(cache["device"])
+        S = q @ cache["rows"].T
+        if self.metric == "euclidean":
+            S = 2 * S - cache["sqnorms"][None, :] - (q * q).sum(dim=1, keepdim=True)
+        return S
+
+    def topk(self, Q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and indices of the ``k`` closest training rows, best first: two (n, k) arrays."""
+        k = min(k, self.n_rows)
+        n = len(Q)
+        scores = np.empty((n, k), dtype=np.float64)
+        index = np.empty((n, k), dtype=np.int64)
+        step = self._block(n)
+        for start in range(0, n, step):
+            Qb = self._prepare_queries(Q[start : start + step])
+            sl = slice(start, start + len(Qb))
+            if self.backend == "torch":
+                import torch
+
+                S = self._scores_torch(Qb)
+                values, idx = torch.topk(S, k, dim=1, largest=True, sorted=True)
+                scores[sl] = values.double().cpu().numpy()
+                index[sl] = idx.cpu().numpy()
+            else:
+                S = self._scores_numpy(Qb)
+                scores[sl], index[sl] = _numpy_topk(S, k)
+        return scores, index
+
+    def prototype_topk(
+        self, Q: np.ndarray, members: list[np.ndarray], k: int = 1
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Best ``k`` rows inside each prototype.
+
+        Parameters
+        ----------
+        Q : ndarray (n, d)
+            Queries.
+        members : list of L int arrays
+            The training-row indices of each prototype (ascending); an empty array is allowed.
+        k : int
+            Rows per prototype.
+
+        Returns
+        -------
+        scores : ndarray (n, L, k)
+            Similarities (``-inf`` where a prototype has fewer than ``k`` rows).
+        index : ndarray (n, L, k)
+            Training-row indices (``-1`` where missing), best first.
+        """
+        n, L = len(Q), len(members)
+        scores = np.full((n, L, k), -np.inf, dtype=np.float64)
+        index = np.full((n, L, k), -1, dtype=np.int64)
+        step = self._block(n)
+        for start in range(0, n, step):
+            Qb = self._prepare_queries(Q[start : start + step])
+            sl = slice(start, start + len(Qb))
+            if self.backend == "torch":
+                self._prototype_block_torch(Qb, members, k, scores[sl], index[sl])
+            else:
+                S = self._scores_numpy(Qb)
+                for label, rows in enumerate(members):
+                    kk = min(k, len(rows))
+                    if kk == 0:
+                        continue
+                    # np.take returns a C-contiguous copy; S[:, rows] is strided and its argmax
+                    # is about 4x slower (benchmarks/knn_throughput.py measures both).
+                    sub = np.take(S, rows, axis=1) if len(rows) < self.n_rows else S
+                    values, pos = _numpy_topk(sub, kk)
+                    scores[sl, label, :kk] = values
+                    index[sl, label, :kk] = rows[pos]
+        return scores, index
+
+    def _prototype_block_torch(self, Qb, members, k, scores_out, index_out) -> None:
+        import torch
+
+        cache = self._torch_rows()
+        S = self._scores_torch(Qb)
+        for label, rows in enumerate(members):
+            kk = min(k, len(rows))
+            if kk == 0:
+                continue
+            key = (label, len(rows), int(rows[0]), int(rows[-1]))
+            idx_t = cache["members"].get(key)
+            if idx_t is None:
+                idx_t = torch.from_numpy(rows).to(cache["device"])
+                cache["members"][key] = idx_t
+            sub = S.index_select(1, idx_t) if len(rows) < self.n_rows else S
+            if kk == 1:
+                values, pos = sub.max(dim=1, keepdim=True)
+            else:
+                values, pos = torch.topk(sub, kk, dim=1, largest=True, sorted=True)
+            scores_out[:, label, :kk] = values.double().cpu().numpy()
+            index_out[:, label, :kk] = rows[pos.cpu().numpy()]
+
+
+def _numpy_topk(S: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise top-k of a score matrix, best first; ties go to the lower column index."""
+    if k == 1:
+        pos = S.argmax(axis=1)[:, None]
+        return np.take_along_axis(S, pos, axis=1).astype(np.float64), pos
+    if k < S.shape[1]:
+        part = np.argpartition(-S, k - 1, axis=1)[:, :k]
+    else:
+        part = np.broadcast_to(np.arange(S.shape[1]), S.shape).copy()
+    values = np.take_along_axis(S, part, axis=1)
+    # Sort by score (descending), then by column index for reproducible ties.
+    order = np.lexsort((part, -values), axis=1)
+    pos = np.take_along_axis(part, order, axis=1)
+    return np.take_along_axis(values, order, axis=1).astype(np.float64), pos
+
+
+def _unit_rows(X: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit L2 norm; an all-zero row stays zero (similarity 0 to everything)."""
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    return X / np.where(norms > 0, norms, 1.0)

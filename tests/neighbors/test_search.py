@@ -1,0 +1,94 @@
+"""The blocked search core: exact against brute force, block-size independent, incremental."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ldlkit._optional import torch_available
+from ldlkit.neighbors import SearchIndex
+
+
+def _brute_scores(metric: str, T: np.ndarray, Q: np.ndarray) -> np.ndarray:
+    if metric == "cosine":
+        Tn = T / np.linalg.norm(T, axis=1, keepdims=True)
+        Qn = Q / np.linalg.norm(Q, axis=1, keepdims=True)
+        return Qn @ Tn.T
+    return -((Q[:, None, :] - T[None, :, :]) ** 2).sum(axis=2)
+
+
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+@pytest.mark.parametrize("block_size", [1, 7, None])
+def test_topk_matches_brute_force(metric, block_size, rng):
+    T, Q = rng.normal(size=(50, 6)), rng.normal(size=(23, 6))
+    index = SearchIndex(metric, block_size=block_size, dtype="float64").fit(T)
+    scores, idx = index.topk(Q, 5)
+    expected = _brute_scores(metric, T, Q)
+    order = np.argsort(-expected, axis=1, kind="stable")[:, :5]
+    np.testing.assert_array_equal(idx, order)
+    np.testing.assert_allclose(scores, np.take_along_axis(expected, order, axis=1), atol=1e-10)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_prototype_topk_matches_a_loop_over_prototypes(k, rng):
+    T, Q = rng.normal(size=(40, 5)), rng.normal(size=(11, 5))
+    members = [np.arange(0, 40, 2), np.arange(5, 20), np.array([], dtype=np.int64), np.array([3])]
+    index = SearchIndex("cosine", block_size=4, dtype="float64").fit(T)
+    scores, idx = index.prototype_topk(Q, members, k)
+    S = _brute_scores("cosine", T, Q)
+    for label, rows in enumerate(members):
+        kk = min(k, len(rows))
+        for q in range(len(Q)):
+            best = rows[np.argsort(-S[q, rows], kind="stable")[:kk]]
+            np.testing.assert_array_equal(idx[q, label, :kk], best)
+            np.testing.assert_allclose(scores[q, label, :kk], S[q, best], atol=1e-10)
+        assert np.all(idx[:, label, kk:] == -1)
+        assert np.all(np.isneginf(scores[:, label, kk:]))
+
+
+def test_append_and_delete_equal_a_fresh_index(rng):
+    T, Q = rng.normal(size=(30, 4)), rng.normal(size=(9, 4))
+    grown = SearchIndex("cosine").fit(T[:10])
+    grown.append(T[10:25])
+    grown.append(T[25:])
+    fresh = SearchIndex("cosine").fit(T)
+    np.testing.assert_array_equal(grown.rows, fresh.rows)
+    np.testing.assert_array_equal(grown.topk(Q, 3)[1], fresh.topk(Q, 3)[1])
+    grown.delete(np.array([0, 7, 29]))
+    kept = SearchIndex("cosine").fit(np.delete(T, [0, 7, 29], axis=0))
+    np.testing.assert_array_equal(grown.rows, kept.rows)
+
+
+@pytest.mark.skipif(not torch_available(), reason="torch is not installed")
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+def test_torch_cpu_backend_agrees_with_numpy(metric, rng):
+    T, Q = rng.normal(size=(60, 8)), rng.normal(size=(17, 8))
+    members = [np.arange(0, 60, 3), np.arange(10, 40)]
+    a = SearchIndex(metric, dtype="float64", block_size=5).fit(T)
+    b = SearchIndex(metric, dtype="float64", block_size=5, backend="torch").fit(T)
+    for (sa, ia), (sb, ib) in [
+        (a.topk(Q, 4), b.topk(Q, 4)),
+        (a.prototype_topk(Q, members, 2), b.prototype_topk(Q, members, 2)),
+    ]:
+        np.testing.assert_array_equal(ia, ib)
+        np.testing.assert_allclose(sa, sb, atol=1e-9)
+
+
+def test_torch_backend_without_torch_names_the_extra(monkeypatch):
+    import sys
+
+    from ldlkit.datasets import make_artificial
+    from ldlkit.neighbors import UAKNN
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` fail
+    X, D = make_artificial(20, random_state=0)
+    with pytest.raises(ImportError, match=r"ldlkit\[torch\]"):
+        UAKNN(backend="torch").fit(X, D)
+
+
+def test_importing_neighbors_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, ldlkit.neighbors; sys.exit('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
