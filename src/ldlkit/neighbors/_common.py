@@ -72,6 +72,8 @@ class _NeighborsBase(BaseLDL):
     _abstract = True
     _metric: ClassVar[str] = "cosine"
     _min_fit_samples = 1
+    # Appending rows to the store is all that fitting does, so partial_fit == fit on the union.
+    _partial_fit_is_exact = True
 
     # -- hooks ----------------------------------------------------------------------------
     def _check_params(self) -> None:

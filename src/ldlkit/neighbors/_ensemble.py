@@ -45,6 +45,7 @@ class LDLEnsemble(BaseLDL):
     # The default members use cosine similarity; other members still check their own inputs.
     _requires_nonzero_rows = True
     _min_fit_samples = 1
+    _partial_fit_is_exact = True  # exact whenever every member's partial_fit is (the default)
 
     def __init__(self, *, estimators: list | None = None, random_state=None) -> None:
         self.estimators = estimators
