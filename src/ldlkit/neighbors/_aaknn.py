@@ -55,12 +55,14 @@ class AAKNN(_NeighborsBase):
         device: str = "cpu",
         block_size: int | None = None,
         dtype: str = "float32",
+        index_params: dict | None = None,
     ) -> None:
         self.k = k
         self.backend = backend
         self.device = device
         self.block_size = block_size
         self.dtype = dtype
+        self.index_params = index_params
 
     def _check_params(self) -> None:
         check_positive_int(self.k, name="k")

@@ -120,6 +120,7 @@ class UAKNN(_NeighborsBase):
         device: str = "cpu",
         block_size: int | None = None,
         dtype: str = "float32",
+        index_params: dict | None = None,
     ) -> None:
         self.variance = variance
         self.n_samples = n_samples
@@ -134,6 +135,7 @@ class UAKNN(_NeighborsBase):
         self.device = device
         self.block_size = block_size
         self.dtype = dtype
+        self.index_params = index_params
 
     def _check_params(self) -> None:
         check_in_range(self.variance, name="variance", low=0.0, closed="neither")
@@ -227,12 +229,14 @@ class WUAKNN(_NeighborsBase):
         device: str = "cpu",
         block_size: int | None = None,
         dtype: str = "float32",
+        index_params: dict | None = None,
     ) -> None:
         self.base = base
         self.backend = backend
         self.device = device
         self.block_size = block_size
         self.dtype = dtype
+        self.index_params = index_params
 
     def _check_params(self) -> None:
         check_in_range(self.base, name="base", low=1.0, closed="neither")
