@@ -1,6 +1,7 @@
 """The kNN family: AA-kNN, UAKNN, WUAKNN, a tuned UAKNN, an ensemble and the gene-style metric.
 
-All share one blocked similarity-search core (numpy or torch backends) and learn incrementally:
+All share one similarity-search core (exact numpy or torch backends, approximate faiss) and learn
+incrementally:
 ``partial_fit`` appends rows and :meth:`~UAKNN.remove` drops them, with predictions equal to those
 of ``fit`` on the resulting training set.
 """

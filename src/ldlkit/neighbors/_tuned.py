@@ -95,8 +95,9 @@ class TunedUAKNN(_NeighborsBase):
         An :mod:`ldlkit.metrics` name; lower-is-better metrics are minimised.
     random_state : int, RandomState instance or None, default=None
         Seeds the inner folds and the tuning subset.
-    backend, device, block_size, dtype
-        As in :class:`~ldlkit.neighbors.UAKNN`.
+    backend, device, block_size, dtype, index_params
+        As in :class:`~ldlkit.neighbors.UAKNN`; with ``backend="faiss"`` the inner tuning
+        searches (at most ``max_tuning_samples`` rows) use the same ``index_params``.
 
     Attributes
     ----------
