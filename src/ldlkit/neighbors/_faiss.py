@@ -145,6 +145,8 @@ class SubsetIndex:
     def _kind_for(self, n_rows: int) -> str:
         if self.params["index"] == "flat" or n_rows < self.params["min_rows"]:
             return "flat"
+        if self.params["index"] == "ivf" and n_rows < 2 * 39:
+            return "flat"  # fewer than two lists of faiss's minimum 39 training rows: no IVF
         return self.params["index"]
 
     def build(self, rows: np.ndarray, ids: np.ndarray) -> None:
@@ -164,7 +166,7 @@ class SubsetIndex:
                 index.add(data)
         else:
             nlist = self.params["nlist"] or default_nlist(n)
-            nlist = max(1, min(nlist, n // 39 if n >= 39 else 1))
+            nlist = max(1, min(nlist, n // 39))
             quantizer = faiss.IndexFlat(d, metric)
             index = faiss.IndexIVFFlat(quantizer, d, nlist, metric)
             index.cp.seed = 1234  # faiss's default, pinned: the k-means start is seeded
