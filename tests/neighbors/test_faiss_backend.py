@@ -15,6 +15,7 @@ faiss = pytest.importorskip("faiss")
 
 from ldlkit.metrics import get_metric  # noqa: E402
 from ldlkit.neighbors import AAKNN, UAKNN, WUAKNN, SearchIndex, TunedUAKNN  # noqa: E402
+from ldlkit.neighbors._faiss import default_nlist  # noqa: E402
 
 #: Approximate indexes on every subset, whatever its size (the default falls back to exact below
 #: 10,000 rows, which the real test sets are).
@@ -225,3 +226,40 @@ def test_without_faiss_the_error_names_the_package_and_the_extra():
     assert result.returncode == 0, result.stderr
     assert "pip install faiss-cpu" in result.stdout
     assert "ldlkit[faiss]" in result.stdout
+
+
+def test_index_params_reach_the_faiss_indexes(rng):
+    T = rng.normal(size=(1000, 8))
+    ivf = SearchIndex("euclidean", backend="faiss", index_params={**IVF, "nlist": 16}).fit(T)
+    ivf.build_faiss()
+    assert ivf._faiss_cache["all"].index.nlist == 16
+    hnsw = SearchIndex(
+        "cosine", backend="faiss", index_params={**HNSW, "M": 8, "ef_construction": 20}
+    ).fit(T)
+    hnsw.build_faiss()
+    index = hnsw._faiss_cache["all"].index
+    assert index.hnsw.efConstruction == 20
+    assert index.hnsw.nb_neighbors(1) == 8
+
+
+def test_too_few_candidates_fall_back_to_an_exact_scan(rng):
+    # 5 lists of about 40 rows and one probed: faiss cannot return 100 candidates.
+    T, Q = rng.normal(size=(200, 6)), rng.normal(size=(9, 6))
+    params = {**IVF, "nlist": 5, "nprobe": 1}
+    approx = SearchIndex("cosine", backend="faiss", index_params=params, dtype="float64")
+    _, idx = approx.fit(T).topk(Q, 100)
+    _, expected = SearchIndex("cosine", dtype="float64").fit(T).topk(Q, 100)
+    np.testing.assert_array_equal(idx, expected)
+
+
+def test_an_index_is_rebuilt_once_its_subset_doubles(rng):
+    X = rng.normal(size=(1000, 6))
+    index = SearchIndex("cosine", backend="faiss", index_params=IVF).fit(X[:300])
+    index.build_faiss()
+    index.append(X[300:500])
+    index.build_faiss()
+    assert index._faiss_cache["all"].built_rows == 300  # extended
+    index.append(X[500:])
+    index.build_faiss()
+    assert index._faiss_cache["all"].built_rows == 1000  # rebuilt, with more lists
+    assert index._faiss_cache["all"].index.nlist == default_nlist(1000)
