@@ -260,7 +260,8 @@ class SearchIndex:
             return
         for label, rows in enumerate(members):
             if len(rows):
-                self._faiss_index(label, np.asarray(rows, dtype=np.int64))
+                key = "all" if len(rows) == self.n_rows else label
+                self._faiss_index(key, np.asarray(rows, dtype=np.int64))
 
     def topk(self, Q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Scores and indices of the ``k`` closest training rows, best first: two (n, k) arrays."""
@@ -323,7 +324,10 @@ class SearchIndex:
                     if kk == 0:
                         continue
                     rows = np.asarray(rows, dtype=np.int64)
-                    values, found = self._faiss_search(label, rows, Qb, kk)
+                    # A prototype holding every row (the all-uniform fallback) shares the
+                    # whole-set index instead of duplicating it.
+                    key = "all" if len(rows) == self.n_rows else label
+                    values, found = self._faiss_search(key, rows, Qb, kk)
                     scores[sl, label, :kk] = values
                     index[sl, label, :kk] = found
             else:
