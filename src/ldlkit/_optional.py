@@ -24,3 +24,22 @@ def torch_available() -> bool:
     except ImportError:
         return False
     return True
+
+
+def require_faiss(what: str = "backend='faiss'") -> ModuleType:
+    """Import and return ``faiss``, or raise an ImportError naming the package and the extra."""
+    try:
+        return importlib.import_module("faiss")
+    except ImportError as exc:
+        raise ImportError(
+            f"{what} needs faiss, which is not installed. Install it with "
+            "`pip install faiss-cpu` or the extra `pip install 'ldlkit[faiss]'`."
+        ) from exc
+
+
+def faiss_available() -> bool:
+    try:
+        importlib.import_module("faiss")
+    except ImportError:
+        return False
+    return True

@@ -185,7 +185,8 @@ def test_pickle_round_trip():
         ({"prototype_matching": "yes"}, "prototype_matching"),
         ({"block_size": 0}, "block_size"),
         ({"device": "cuda"}, "device"),
-        ({"backend": "faiss"}, "faiss"),
+        ({"backend": "annoy"}, "backend"),
+        ({"index_params": {"nprobe": 4}}, "index_params"),
     ],
 )
 def test_bad_parameters_name_themselves(params, match):

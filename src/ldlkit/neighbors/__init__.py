@@ -1,8 +1,8 @@
 """The kNN family: AA-kNN, UAKNN, WUAKNN, a tuned UAKNN, an ensemble and the gene-style metric.
 
-All share one blocked similarity-search core (numpy or torch backends) and learn incrementally:
-``partial_fit`` appends rows and :meth:`~UAKNN.remove` drops them, with predictions equal to those
-of ``fit`` on the resulting training set.
+All share one similarity-search core (exact numpy or torch backends, approximate faiss indexes)
+and learn incrementally: ``partial_fit`` appends rows and :meth:`~UAKNN.remove` drops them; with
+the exact backends the predictions equal those of ``fit`` on the resulting training set.
 """
 
 from __future__ import annotations

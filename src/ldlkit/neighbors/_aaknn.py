@@ -18,8 +18,13 @@ class AAKNN(_NeighborsBase):
     ----------
     k : int, default=4
         Number of neighbours.
-    backend : {"numpy", "torch"}, default="numpy"
-        Where the blocked similarity search runs.
+    backend : {"numpy", "torch", "faiss"}, default="numpy"
+        Where the similarity search runs. ``"numpy"`` and ``"torch"`` are exact blocked searches;
+        ``"faiss"`` builds approximate faiss indexes (IVF by default, or HNSW; one per prototype,
+        and one over all rows for whole-set searches) for training sets too large for brute force.
+        Candidates are re-scored exactly, so only the set of rows found is approximate. Subsets
+        smaller than ``index_params["min_rows"]`` use an exact ``IndexFlat``. Needs
+        ``pip install faiss-cpu`` (the ``ldlkit[faiss]`` extra); see ``docs/knn.md``.
     device : str, default="cpu"
         ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` (CUDA when available); torch backend only.
     block_size : int or None, default=None
@@ -27,6 +32,12 @@ class AAKNN(_NeighborsBase):
         similarities (64 MiB in float32).
     dtype : {"float32", "float64"}, default="float32"
         Precision of the search.
+    index_params : dict or None, default=None
+        Parameters of the faiss backend (only with ``backend="faiss"``), stored unchanged and
+        validated in ``fit``. Keys: ``"index"`` (``"ivf"`` default, ``"hnsw"`` or ``"flat"``),
+        ``"min_rows"`` (10,000: smaller subsets get an exact flat index), ``"nlist"`` (IVF lists;
+        None: ``sqrt(rows)``), ``"nprobe"`` (lists probed; None: a sixteenth, at least 8), ``"M"``
+        (32), ``"ef_construction"`` (40) and ``"ef_search"`` (64) for HNSW.
 
     Attributes
     ----------
@@ -55,12 +66,14 @@ class AAKNN(_NeighborsBase):
         device: str = "cpu",
         block_size: int | None = None,
         dtype: str = "float32",
+        index_params: dict | None = None,
     ) -> None:
         self.k = k
         self.backend = backend
         self.device = device
         self.block_size = block_size
         self.dtype = dtype
+        self.index_params = index_params
 
     def _check_params(self) -> None:
         check_positive_int(self.k, name="k")

@@ -77,7 +77,9 @@ class _NeighborsBase(BaseLDL):
 
     # -- hooks ----------------------------------------------------------------------------
     def _check_params(self) -> None:
-        check_search_params(self.backend, self.device, self.block_size, self.dtype)
+        check_search_params(
+            self.backend, self.device, self.block_size, self.dtype, self.index_params
+        )
 
     def _after_change(self) -> None:
         """Called after the training rows changed (fit, partial_fit, remove)."""
@@ -94,6 +96,7 @@ class _NeighborsBase(BaseLDL):
             device=self.device,
             block_size=self.block_size,
             dtype=self.dtype,
+            index_params=self.index_params,
         ).fit(X)
         self._distributions = D.copy()
         self._members_cache: list[np.ndarray] | None = None

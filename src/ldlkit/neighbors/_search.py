@@ -13,7 +13,8 @@ Two query kinds cover the family:
   prototype's columns of the block's similarity matrix and reduces them with one ``argmax`` /
   ``argpartition`` call per prototype: a loop over labels, never over rows.
 
-Backends: ``"numpy"`` (BLAS through numpy) and ``"torch"`` (CPU or CUDA, imported lazily).
+Backends: ``"numpy"`` (BLAS through numpy), ``"torch"`` (CPU or CUDA, imported lazily) and
+``"faiss"`` (approximate indexes for large training sets, imported lazily; see ``_faiss.py``).
 """
 
 from __future__ import annotations
@@ -22,19 +23,22 @@ from typing import Any
 
 import numpy as np
 
-_BACKENDS = ("numpy", "torch")
+from ._faiss import SubsetIndex, check_index_params, rerank
+
+_BACKENDS = ("numpy", "torch", "faiss")
 _DTYPES = {"float32": np.float32, "float64": np.float64}
 #: Similarities per block when ``block_size`` is None: 2**24 values (64 MiB in float32).
 _AUTO_BLOCK_ELEMENTS = 2**24
+#: Queries per faiss call when ``block_size`` is None (faiss holds no n x n_train matrix).
+_FAISS_BLOCK = 4096
+#: Extra candidates fetched from faiss per query and re-ranked exactly.
+_RERANK_MARGIN = 8
 
 
-def check_search_params(backend: str, device: str, block_size, dtype: str) -> None:
+def check_search_params(
+    backend: str, device: str, block_size, dtype: str, index_params: dict | None = None
+) -> None:
     """Validate the search-core constructor arguments with errors that name the parameter."""
-    if backend == "faiss":
-        raise ValueError(
-            "backend='faiss' is not implemented in this version of ldlkit; use backend='numpy' "
-            "or backend='torch'."
-        )
     if backend not in _BACKENDS:
         raise ValueError(f"backend must be one of {_BACKENDS}, got {backend!r}.")
     if not isinstance(device, str) or not (
@@ -43,7 +47,7 @@ def check_search_params(backend: str, device: str, block_size, dtype: str) -> No
         raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got {device!r}.")
     if device != "cpu" and backend != "torch":
         raise ValueError(
-            f"device={device!r} needs backend='torch'; the numpy backend runs on the CPU only."
+            f"device={device!r} needs backend='torch'; the {backend} backend runs on the CPU only."
         )
     if block_size is not None and (
         isinstance(block_size, bool) or not isinstance(block_size, int | np.integer)
@@ -53,10 +57,15 @@ def check_search_params(backend: str, device: str, block_size, dtype: str) -> No
         raise ValueError(f"block_size must be a positive integer or None, got {block_size!r}.")
     if dtype not in _DTYPES:
         raise ValueError(f"dtype must be one of {tuple(_DTYPES)}, got {dtype!r}.")
+    check_index_params(index_params, backend)
     if backend == "torch":
         from .._optional import require_torch
 
         require_torch("backend='torch'")
+    if backend == "faiss":
+        from .._optional import require_faiss
+
+        require_faiss("backend='faiss'")
 
 
 def _resolve_device(device: str) -> str:
@@ -75,7 +84,7 @@ class SearchIndex:
     metric : {"cosine", "euclidean"}
         Cosine similarity (higher is closer) or Euclidean distance (scored as the negative squared
         distance, so that higher is closer for both).
-    backend, device, block_size, dtype
+    backend, device, block_size, dtype, index_params
         See :class:`ldlkit.neighbors.UAKNN`.
     """
 
@@ -87,16 +96,20 @@ class SearchIndex:
         device: str = "cpu",
         block_size: int | None = None,
         dtype: str = "float32",
+        index_params: dict | None = None,
     ) -> None:
         self.metric = metric
         self.backend = backend
         self.device = device
         self.block_size = block_size
         self.dtype = _DTYPES[dtype]
+        self.index_params = check_index_params(index_params, backend)
         self._buffer = np.empty((0, 0), dtype=self.dtype)
         self._sqnorms = np.empty(0, dtype=self.dtype)
         self.n_rows = 0
         self._torch_cache: dict[str, Any] | None = None
+        # faiss backend: "all" -> index over every row, label -> index over that prototype.
+        self._faiss_cache: dict[Any, SubsetIndex] = {}
 
     # -- building -------------------------------------------------------------------------
     def _prepare(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -111,6 +124,7 @@ class SearchIndex:
         self._sqnorms = norms
         self.n_rows = len(rows)
         self._torch_cache = None
+        self._faiss_cache = {}
         return self
 
     def append(self, X: np.ndarray) -> None:
@@ -136,6 +150,8 @@ class SearchIndex:
         self._sqnorms = np.ascontiguousarray(self._sqnorms[: self.n_rows][keep])
         self.n_rows = len(self._buffer)
         self._torch_cache = None
+        # Row numbers shift: the faiss indexes are rebuilt (from the stored rows) when next used.
+        self._faiss_cache = {}
 
     @property
     def rows(self) -> np.ndarray:
@@ -153,6 +169,8 @@ class SearchIndex:
     def _block(self, n_queries: int) -> int:
         if self.block_size is not None:
             return int(self.block_size)
+        if self.backend == "faiss":
+            return _FAISS_BLOCK
         return int(max(1, min(4096, _AUTO_BLOCK_ELEMENTS // max(self.n_rows, 1))))
 
     def _prepare_queries(self, Q: np.ndarray) -> np.ndarray:
@@ -193,6 +211,58 @@ class SearchIndex:
             S = 2 * S - cache["sqnorms"][None, :] - (q * q).sum(dim=1, keepdim=True)
         return S
 
+    # -- faiss backend --------------------------------------------------------------------------
+    def _gathered_scores(self, Qb: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """Exact float64 scores of training rows ``idx`` (n, c) for the queries ``Qb`` (n, d)."""
+        q = Qb.astype(np.float64)
+        T = self.rows[idx].astype(np.float64)
+        if self.metric == "cosine":
+            return np.einsum("nd,ncd->nc", q, T)
+        return -np.einsum("ncd,ncd->nc", T - q[:, None, :], T - q[:, None, :])
+
+    def _subset_topk(self, Qb: np.ndarray, subset: np.ndarray, k: int):
+        """Exact float64 top-k over the rows ``subset`` (ascending); ties to the lower row."""
+        q = Qb.astype(np.float64)
+        T = self.rows[subset].astype(np.float64)
+        S = q @ T.T
+        if self.metric == "euclidean":
+            S = 2 * S - np.einsum("ij,ij->i", T, T) - np.einsum("ij,ij->i", q, q)[:, None]
+        values, pos = _numpy_topk(S, k)
+        return values, subset[pos]
+
+    def _faiss_index(self, key, subset: np.ndarray) -> SubsetIndex:
+        index = self._faiss_cache.get(key)
+        if index is None:
+            index = SubsetIndex(self.metric, self.index_params)
+            self._faiss_cache[key] = index
+        index.sync(self.rows, subset)
+        return index
+
+    def _faiss_search(self, key, subset: np.ndarray, Qb: np.ndarray, k: int):
+        index = self._faiss_index(key, subset)
+        # faiss ranks in float32; a few extra candidates, re-scored in float64, give the exact
+        # re-ranking slack against float32 near-ties.
+        fetch = min(len(subset), k + _RERANK_MARGIN)
+        candidates = index.search(np.ascontiguousarray(Qb, dtype=np.float32), fetch)
+        return rerank(self._gathered_scores, self._subset_topk, Qb, candidates, k, subset)
+
+    def build_faiss(self, members: list[np.ndarray] | None = None) -> None:
+        """Build (or bring up to date) the faiss indexes now rather than at the first query.
+
+        Parameters
+        ----------
+        members : list of int arrays or None
+            The prototypes' rows, as passed to :meth:`prototype_topk`; None builds the index over
+            all rows used by :meth:`topk`.
+        """
+        if members is None:
+            self._faiss_index("all", np.arange(self.n_rows))
+            return
+        for label, rows in enumerate(members):
+            if len(rows):
+                key = "all" if len(rows) == self.n_rows else label
+                self._faiss_index(key, np.asarray(rows, dtype=np.int64))
+
     def topk(self, Q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Scores and indices of the ``k`` closest training rows, best first: two (n, k) arrays."""
         k = min(k, self.n_rows)
@@ -203,7 +273,10 @@ class SearchIndex:
         for start in range(0, n, step):
             Qb = self._prepare_queries(Q[start : start + step])
             sl = slice(start, start + len(Qb))
-            if self.backend == "torch":
+            if self.backend == "faiss":
+                everything = np.arange(self.n_rows)
+                scores[sl], index[sl] = self._faiss_search("all", everything, Qb, k)
+            elif self.backend == "torch":
                 import torch
 
                 S = self._scores_torch(Qb)
@@ -245,6 +318,18 @@ class SearchIndex:
             sl = slice(start, start + len(Qb))
             if self.backend == "torch":
                 self._prototype_block_torch(Qb, members, k, scores[sl], index[sl])
+            elif self.backend == "faiss":
+                for label, rows in enumerate(members):
+                    kk = min(k, len(rows))
+                    if kk == 0:
+                        continue
+                    rows = np.asarray(rows, dtype=np.int64)
+                    # A prototype holding every row (the all-uniform fallback) shares the
+                    # whole-set index instead of duplicating it.
+                    key = "all" if len(rows) == self.n_rows else label
+                    values, found = self._faiss_search(key, rows, Qb, kk)
+                    scores[sl, label, :kk] = values
+                    index[sl, label, :kk] = found
             else:
                 S = self._scores_numpy(Qb)
                 for label, rows in enumerate(members):

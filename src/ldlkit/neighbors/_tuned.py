@@ -95,8 +95,9 @@ class TunedUAKNN(_NeighborsBase):
         An :mod:`ldlkit.metrics` name; lower-is-better metrics are minimised.
     random_state : int, RandomState instance or None, default=None
         Seeds the inner folds and the tuning subset.
-    backend, device, block_size, dtype
-        As in :class:`~ldlkit.neighbors.UAKNN`.
+    backend, device, block_size, dtype, index_params
+        As in :class:`~ldlkit.neighbors.UAKNN`; with ``backend="faiss"`` the inner tuning
+        searches (at most ``max_tuning_samples`` rows) use the same ``index_params``.
 
     Attributes
     ----------
@@ -146,6 +147,7 @@ class TunedUAKNN(_NeighborsBase):
         device: str = "cpu",
         block_size: int | None = None,
         dtype: str = "float32",
+        index_params: dict | None = None,
     ) -> None:
         self.n_neighbors = n_neighbors
         self.temperatures = temperatures
@@ -161,6 +163,7 @@ class TunedUAKNN(_NeighborsBase):
         self.device = device
         self.block_size = block_size
         self.dtype = dtype
+        self.index_params = index_params
 
     def _check_params(self) -> None:
         for k in _as_grid(self.n_neighbors, "n_neighbors", kind=numbers.Integral, low=0):
@@ -215,6 +218,7 @@ class TunedUAKNN(_NeighborsBase):
             device=self.device,
             block_size=self.block_size,
             dtype=self.dtype,
+            index_params=self.index_params,
         )
         self._rebuild()
 
@@ -289,6 +293,7 @@ class TunedUAKNN(_NeighborsBase):
                 device=self.device,
                 block_size=self.block_size,
                 dtype=self.dtype,
+                index_params=self.index_params,
             ).fit(rows[train])
             D_train = D[train]
             prior = D_train.mean(axis=0)

@@ -60,14 +60,25 @@ class UAKNN(_NeighborsBase):
         False is the ablation "w/o micro-perturbation": ``c_i = 0``.
     random_state : int, RandomState instance or None, default=None
         Seeds the Monte-Carlo draws. Same seed, same predictions.
-    backend : {"numpy", "torch"}, default="numpy"
-        Where the blocked similarity search runs.
+    backend : {"numpy", "torch", "faiss"}, default="numpy"
+        Where the similarity search runs. ``"numpy"`` and ``"torch"`` are exact blocked searches;
+        ``"faiss"`` builds approximate faiss indexes (IVF by default, or HNSW; one per prototype,
+        and one over all rows for whole-set searches) for training sets too large for brute force.
+        Candidates are re-scored exactly, so only the set of rows found is approximate. Subsets
+        smaller than ``index_params["min_rows"]`` use an exact ``IndexFlat``. Needs
+        ``pip install faiss-cpu`` (the ``ldlkit[faiss]`` extra); see ``docs/knn.md``.
     device : str, default="cpu"
         ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` (CUDA when available); torch backend only.
     block_size : int or None, default=None
         Queries scored per matrix product; None keeps one block at most 2**24 similarities.
     dtype : {"float32", "float64"}, default="float32"
         Precision of the search.
+    index_params : dict or None, default=None
+        Parameters of the faiss backend (only with ``backend="faiss"``), stored unchanged and
+        validated in ``fit``. Keys: ``"index"`` (``"ivf"`` default, ``"hnsw"`` or ``"flat"``),
+        ``"min_rows"`` (10,000: smaller subsets get an exact flat index), ``"nlist"`` (IVF lists;
+        None: ``sqrt(rows)``), ``"nprobe"`` (lists probed; None: a sixteenth, at least 8), ``"M"``
+        (32), ``"ef_construction"`` (40) and ``"ef_search"`` (64) for HNSW.
 
     Attributes
     ----------
@@ -120,6 +131,7 @@ class UAKNN(_NeighborsBase):
         device: str = "cpu",
         block_size: int | None = None,
         dtype: str = "float32",
+        index_params: dict | None = None,
     ) -> None:
         self.variance = variance
         self.n_samples = n_samples
@@ -134,6 +146,7 @@ class UAKNN(_NeighborsBase):
         self.device = device
         self.block_size = block_size
         self.dtype = dtype
+        self.index_params = index_params
 
     def _check_params(self) -> None:
         check_in_range(self.variance, name="variance", low=0.0, closed="neither")
@@ -205,7 +218,7 @@ class WUAKNN(_NeighborsBase):
     ----------
     base : float, default=2.0
         Base of the Softmax* that turns similarities into weights.
-    backend, device, block_size, dtype
+    backend, device, block_size, dtype, index_params
         As in :class:`UAKNN`.
 
     Examples
@@ -227,12 +240,14 @@ class WUAKNN(_NeighborsBase):
         device: str = "cpu",
         block_size: int | None = None,
         dtype: str = "float32",
+        index_params: dict | None = None,
     ) -> None:
         self.base = base
         self.backend = backend
         self.device = device
         self.block_size = block_size
         self.dtype = dtype
+        self.index_params = index_params
 
     def _check_params(self) -> None:
         check_in_range(self.base, name="base", low=1.0, closed="neither")
