@@ -68,14 +68,17 @@ def make_protocol(
     """
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}.")
-    folds = n_splits or _DEFAULT_FOLDS[protocol]
-    repeats = n_repeats or _DEFAULT_REPEATS[protocol]
+    # ``is None``, not ``or``: an explicit 0 must be refused by the splitter, not replaced.
+    folds = _DEFAULT_FOLDS[protocol] if n_splits is None else n_splits
+    repeats = _DEFAULT_REPEATS[protocol] if n_repeats is None else n_repeats
     if protocol == "kfold":
         return RepeatedKFold(folds, repeats, random_state=random_state)
     if protocol == "le":
         return EnhancementProtocol(folds, repeats, random_state=random_state)
     if repeats != 1:
-        raise ValueError("the ILDL protocol has a single repeat; drop --repeats.")
+        raise ValueError(
+            f"n_repeats: the ILDL protocol has a single repeat, got {repeats!r}; drop --repeats."
+        )
     if ildl_parameters is not None:
         splitter = ImbalancedSplit(ildl_parameters, n_splits=folds, random_state=random_state)
         return lambda name: splitter
@@ -120,6 +123,7 @@ def parse_method_spec(spec: str) -> tuple[str, dict]:
     import ast
 
     name, _, rest = str(spec).partition(":")
+    name = name.strip()
     if not name:
         raise ValueError(f"--methods: {spec!r} has no estimator name before ':'.")
     params: dict = {}
