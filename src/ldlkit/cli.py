@@ -135,11 +135,14 @@ def _run(args: argparse.Namespace) -> int:
             if kind == "le"
             else "no methods given and no fast method is registered; pass --methods."
         )
-    if args.protocol == "ildl" and not args.datasets and args.ildl_parameters is None:
-        raise ValueError(
-            "--protocol ildl needs --datasets with built-in parameters "
-            f"({', '.join(ex.ILDL_PARAMETERS)}) or --ildl-parameters A B C D."
-        )
+    if args.protocol == "ildl" and args.ildl_parameters is None:
+        if not args.datasets:
+            raise ValueError(
+                "--protocol ildl needs --datasets with built-in parameters "
+                f"({', '.join(ex.ILDL_PARAMETERS)}) or --ildl-parameters A B C D."
+            )
+        for name in args.datasets:  # before loading anything
+            ex.imbalanced_parameters(name)
     cv = ex.make_protocol(
         args.protocol,
         n_splits=args.folds,

@@ -322,3 +322,27 @@ def test_reproduction_with_the_ildl_protocol(load_real, capsys):
             "test-bad", description="", paper="", tables=[], datasets=["Movie"],
             methods={"Mean": ("MeanPredictor", {})}, protocol_kind="loo",
         )  # fmt: skip
+
+
+def test_a_registered_estimator_can_join_the_demo(capsys):
+    import numpy as np
+
+    from ldlkit import base
+    from ldlkit.base import BaseLDL
+
+    class DemoMedian(BaseLDL):
+        _fast_demo = True
+
+        def _fit(self, X, D):
+            self.median_ = np.median(D, axis=0) + 1e-9
+
+        def _predict(self, X):
+            return np.tile(self.median_ / self.median_.sum(), (len(X), 1))
+
+    try:
+        assert fast_methods()[-1] == "DemoMedian"
+        assert main(["run", "--quiet", "--folds", "2"]) == 0
+        assert "| DemoMedian |" in capsys.readouterr().out
+    finally:
+        base._REGISTRY.pop("DemoMedian", None)
+    assert "DemoMedian" not in fast_methods()
