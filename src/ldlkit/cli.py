@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 
@@ -122,21 +123,26 @@ def _run(args: argparse.Namespace) -> int:
         methods = {}
         for spec in args.methods:
             name, params = ex.parse_method_spec(spec)
-            display = spec if spec not in methods else f"{spec}#{len(methods) + 1}"
+            display = spec.strip().rstrip(":")
+            display = display if display not in methods else f"{display}#{len(methods) + 1}"
             methods[display] = (name, params)
     else:
         methods = ex.fast_methods(kind)
     if not methods:
         raise ValueError(
-            "no label enhancement estimators are registered yet; pass --methods with one."
+            "--protocol le evaluates label enhancers (estimators with fit_transform(X, logical)), "
+            "and none is registered in this installation yet (`ldlkit run --list-methods`)."
             if kind == "le"
             else "no methods given and no fast method is registered; pass --methods."
         )
-    if args.protocol == "ildl" and not args.datasets and args.ildl_parameters is None:
-        raise ValueError(
-            "--protocol ildl needs --datasets with built-in parameters "
-            f"({', '.join(ex.ILDL_PARAMETERS)}) or --ildl-parameters A B C D."
-        )
+    if args.protocol == "ildl" and args.ildl_parameters is None:
+        if not args.datasets:
+            raise ValueError(
+                "--protocol ildl needs --datasets with built-in parameters "
+                f"({', '.join(ex.ILDL_PARAMETERS)}) or --ildl-parameters A B C D."
+            )
+        for name in args.datasets:  # before loading anything
+            ex.imbalanced_parameters(name)
     cv = ex.make_protocol(
         args.protocol,
         n_splits=args.folds,
@@ -146,6 +152,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     datasets = ex.expand_demo_datasets(args.datasets, random_state=args.seed)
     resolved = ex.resolve_methods(methods)
+    _check_method_kinds(resolved, kind)
     reference = args.reference or ("UAKNN" if "UAKNN" in resolved else next(iter(resolved)))
     if reference not in resolved:
         raise ValueError(f"--reference {reference!r} is not one of the methods {list(resolved)}.")
@@ -169,10 +176,51 @@ def _run(args: argparse.Namespace) -> int:
         }
         (Path(args.out) / _RUN_CONFIG).write_text(json.dumps(config, indent=2) + "\n")
         ex.save_table(table, Path(args.out) / "table.json")
-    print(ex.format_table(table, args.format), end="")
-    if args.out:
-        print(f"\nper-fold results: {Path(args.out) / ex.RESULTS_FILE}")
-    return 0
+    if results.ok():
+        print(ex.format_table(table, args.format), end="")
+        if args.out:
+            print(f"\nper-fold results: {Path(args.out) / ex.RESULTS_FILE}")
+    return _report_methods_that_never_ran(results)
+
+
+def _is_enhancer(estimator) -> bool:
+    return hasattr(estimator, "fit_transform") and not hasattr(estimator, "predict")
+
+
+def _check_method_kinds(resolved: dict, kind: str) -> None:
+    """Refuse label enhancers under an LDL protocol and LDL estimators under ``--protocol le``."""
+    if kind == "le":
+        wrong = [name for name, est in resolved.items() if not _is_enhancer(est)]
+        if wrong:
+            raise ValueError(
+                f"--protocol le evaluates label enhancers (fit_transform(X, logical)); "
+                f"{', '.join(wrong)} predict label distributions instead. Use --protocol kfold "
+                "or ildl for them."
+            )
+    else:
+        wrong = [name for name, est in resolved.items() if _is_enhancer(est)]
+        if wrong:
+            raise ValueError(
+                f"{', '.join(wrong)} are label enhancers; evaluate them with --protocol le."
+            )
+
+
+def _report_methods_that_never_ran(results) -> int:
+    """Exit status 1, with one line per method, when a method failed on every fold it ran."""
+    status = 0
+    for dataset in results.datasets:
+        for method in results.methods:
+            records = [
+                r for r in results.records if (r["dataset"], r["method"]) == (dataset, method)
+            ]
+            if records and all(r.get("status") != "ok" for r in records):
+                print(
+                    f"ldlkit: error: {method} failed on every fold of {dataset} "
+                    f"({len(records)}): {records[0].get('error')}",
+                    file=sys.stderr,
+                )
+                status = 1
+    return status
 
 
 def _add_run(sub: argparse._SubParsersAction) -> None:
@@ -267,6 +315,7 @@ def _report(args: argparse.Namespace) -> int:
         print(text, end="")
     if args.plot:
         paths = ex.save_comparison_figures(table, folder / "figures")
+        paths += ex.save_distribution_figures(results, folder / "figures")
         print(f"figures: {', '.join(str(p) for p in paths)}")
     return 0
 
@@ -279,7 +328,10 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--metrics", nargs="+", default=None, metavar="NAME")
     parser.add_argument("--output", default=None, metavar="FILE", help="write the table here")
     parser.add_argument(
-        "--plot", action="store_true", help="save bar charts in DIR/figures (needs matplotlib)"
+        "--plot",
+        action="store_true",
+        help="save per-metric bar charts and true-vs-predicted distributions of a few test rows "
+        "in DIR/figures (needs matplotlib)",
     )
     parser.set_defaults(handler=_report)
 
@@ -303,7 +355,7 @@ def _reproduce(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     print(ex.format_reproduction(report, args.format), end="")
-    return 0
+    return _report_methods_that_never_ran(report.results)
 
 
 def _add_reproduce(sub: argparse._SubParsersAction) -> None:
@@ -342,15 +394,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "handler", None) is None:
         parser.print_help()
         return 0
+    previous = _handle_sigterm()
     try:
         return int(args.handler(args) or 0)
     except USER_ERRORS as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"ldlkit: error: {message}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("ldlkit: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        out = getattr(args, "out", None)
+        resume = (
+            f"; finished folds are saved in {out}, rerun the same command to resume" if out else ""
+        )
+        print(f"ldlkit: interrupted{resume}", file=sys.stderr)
+        return 143 if isinstance(exc, _Terminated) else 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an interruption so that joblib stops its workers on the way out."""
+
+
+def _raise_terminated(signum, frame):
+    raise _Terminated
+
+
+def _handle_sigterm():
+    """Make SIGTERM interrupt like Ctrl-C (workers stopped, message printed); the old handler."""
+    try:
+        return signal.signal(signal.SIGTERM, _raise_terminated)
+    except (ValueError, OSError):  # not the main thread, or no SIGTERM on this platform
+        return None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -76,7 +76,8 @@ def test_run_le_without_enhancers(capsys):
     if all_estimators("le"):
         pytest.skip("label enhancers are registered")
     assert main(["run", "--quiet", "--protocol", "le"]) == 2
-    assert "no label enhancement estimators" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "none is registered" in err and err.count("\n") == 1
 
 
 def test_reproduce_list_and_missing_estimator(capsys):
@@ -176,3 +177,172 @@ def test_same_command_after_a_kill_only_computes_missing_folds(tmp_path, capsys)
     assert after[: len(lines) - 3] == lines[:-3]  # finished folds untouched, not recomputed
     new_keys = {json.loads(line)["key"] for line in after[len(lines) - 3 :]}
     assert new_keys == {json.loads(line)["key"] for line in lines[-3:]}
+
+
+def test_le_protocol_refuses_ldl_methods(capsys):
+    assert main(["run", "--quiet", "--protocol", "le", "--methods", "MeanPredictor"]) == 2
+    err = capsys.readouterr().err
+    assert "--protocol le evaluates label enhancers" in err and "MeanPredictor" in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--folds", "0"], "n_splits"),
+        (["--repeats", "0"], "n_repeats"),
+        (["--n-jobs", "0"], "n_jobs"),
+        (["--methods", "AAKNN:k"], "cannot read"),
+        (["--datasets", "NoSuchData"], "unknown dataset"),
+        (["--protocol", "ildl", "--ildl-parameters", "1", "2", "9", "0"], "label index"),
+    ],
+)
+def test_bad_run_arguments_give_one_line(capsys, arguments, message):
+    assert main(["run", "--quiet", *arguments]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ldlkit: error:") and message in err and err.count("\n") == 1
+
+
+def test_bad_method_parameters_fail_the_command(capsys):
+    # The parameter is only checked in fit, so every fold fails: one line, non-zero status.
+    assert main(["run", "--quiet", "--methods", "MeanPredictor", "AAKNN:k=abc"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1
+    assert "AAKNN:k=abc failed on every fold of artificial (5)" in captured.err
+    assert "k must be an integer" in captured.err
+    assert "| MeanPredictor |" in captured.out  # the methods that ran are still reported
+    assert main(["run", "--quiet", "--methods", "AAKNN:k=abc"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+
+
+def test_sigterm_stops_the_run_and_the_rerun_resumes(tmp_path, capsys, monkeypatch):
+    import os
+    import signal
+
+    from ldlkit.dummy import MeanPredictor
+
+    original = MeanPredictor._fit
+    fits = []
+    armed = [True]
+
+    def fit_then_terminate(self, X, D):
+        fits.append(len(X))
+        original(self, X, D)
+        if armed[0] and len(fits) == 3:
+            armed[0] = False
+            os.kill(os.getpid(), signal.SIGTERM)  # what `kill PID` does to the command
+
+    monkeypatch.setattr(MeanPredictor, "_fit", fit_then_terminate)
+    command = ["run", "--quiet", "--methods", "MeanPredictor", "--out", str(tmp_path)]
+    handler_before = signal.getsignal(signal.SIGTERM)
+    assert main(command) == 143
+    assert "rerun the same command to resume" in capsys.readouterr().err
+    saved = (tmp_path / RESULTS_FILE).read_text().splitlines()
+    assert 1 <= len(saved) <= 3
+    assert signal.getsignal(signal.SIGTERM) == handler_before  # the handler was put back
+    fits.clear()
+    assert main(command) == 0
+    assert len(fits) == 5 - len(saved)  # only the folds that were not saved
+    assert len((tmp_path / RESULTS_FILE).read_text().splitlines()) == 5
+
+
+def test_report_plot_draws_sample_distributions(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    assert main(["run", "--quiet", "--out", str(tmp_path), "--folds", "2"]) == 0
+    assert main(["report", str(tmp_path), "--plot", "--metrics", "cosine"]) == 0
+    figure = tmp_path / "figures" / "distributions_artificial.png"
+    assert figure.is_file() and figure.stat().st_size > 1000
+    assert str(figure) in capsys.readouterr().out
+
+
+def test_reproduce_machine_readable_formats(load_real, capsys):
+    import csv
+    import io
+
+    load_real("SJAFFE")
+    register_reproduction(
+        "test-formats",
+        description="mean predictor",
+        paper="uaknn",
+        tables=["table2", "table9"],
+        datasets=["SJAFFE"],
+        methods={"UAKNN": ("MeanPredictor", {}), "Mean": ("MeanPredictor", {})},
+        metrics=["chebyshev", "kl_divergence"],
+        reference="UAKNN",
+        overwrite=True,
+    )
+    try:
+        args = ["reproduce", "test-formats", "--folds", "3", "--repeats", "1", "--quiet"]
+        assert main([*args, "--format", "json"]) == 0
+        document = json.loads(capsys.readouterr().out)
+        assert document["measured"]["methods"] == ["UAKNN", "Mean"]
+        assert document["paper_vs_measured"]["table9"] is None
+        rows = document["paper_vs_measured"]["table2"]
+        kl = next(r for r in rows if (r["method"], r["metric"]) == ("UAKNN", "kl_divergence"))
+        assert kl["paper_mean"] == 0.04015
+        assert main([*args, "--format", "csv"]) == 0
+        rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+        assert {r["table"] for r in rows} == {"table2", "table9"}
+        assert len(rows) == 2 * 2 * 2  # tables x methods x metrics: every measured value
+        assert main([*args, "--format", "latex"]) == 0
+        latex = capsys.readouterr().out
+        assert "## " not in latex and "% test-formats: mean predictor" in latex
+        assert "0.04015 $\\pm$ 0.0014" in latex  # the paper's digits, not rounded to 4
+    finally:
+        reproduce_module._REPRODUCTIONS.pop("test-formats", None)
+
+
+def test_reproduction_with_the_ildl_protocol(load_real, capsys):
+    load_real("Movie")
+    register_reproduction(
+        "test-ildl",
+        description="mean predictor under the ILDL protocol",
+        paper="none",
+        tables=[],
+        datasets=["Movie"],
+        methods={"Mean": ("MeanPredictor", {})},
+        metrics=["cosine", "euclidean_head", "euclidean_tail"],
+        n_splits=10,
+        n_repeats=1,
+        protocol_kind="ildl",
+        overwrite=True,
+    )
+    try:
+        assert main(["reproduce", "--list"]) == 0
+        assert "test-ildl: " in capsys.readouterr().out
+        assert main(["reproduce", "test-ildl", "--quiet"]) == 0
+        out = capsys.readouterr().out
+        assert "imbalanced training folds (ILDL)" in out
+        assert "Movie: head [0], tail [1, 2, 3, 4]" in out
+    finally:
+        reproduce_module._REPRODUCTIONS.pop("test-ildl", None)
+    with pytest.raises(ValueError, match="protocol_kind"):
+        register_reproduction(
+            "test-bad", description="", paper="", tables=[], datasets=["Movie"],
+            methods={"Mean": ("MeanPredictor", {})}, protocol_kind="loo",
+        )  # fmt: skip
+
+
+def test_a_registered_estimator_can_join_the_demo(capsys):
+    import numpy as np
+
+    from ldlkit import base
+    from ldlkit.base import BaseLDL
+
+    class DemoMedian(BaseLDL):
+        _fast_demo = True
+
+        def _fit(self, X, D):
+            self.median_ = np.median(D, axis=0) + 1e-9
+
+        def _predict(self, X):
+            return np.tile(self.median_ / self.median_.sum(), (len(X), 1))
+
+    try:
+        assert fast_methods()[-1] == "DemoMedian"
+        assert main(["run", "--quiet", "--folds", "2"]) == 0
+        assert "| DemoMedian |" in capsys.readouterr().out
+    finally:
+        base._REGISTRY.pop("DemoMedian", None)
+    assert "DemoMedian" not in fast_methods()

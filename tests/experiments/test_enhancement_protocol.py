@@ -62,3 +62,11 @@ def test_runner_runs_enhancers_under_the_protocol():
 def test_bad_rows_argument():
     with pytest.raises(ValueError, match="rows"):
         EnhancementProtocol(rows="validation")
+
+
+def test_ldl_estimators_are_refused_by_the_le_protocol():
+    X, D = make_artificial(40, random_state=0)
+    with pytest.raises(ValueError, match="not a label enhancer"):
+        run_experiment(
+            ["MeanPredictor"], [("toy", X, D)], cv=EnhancementProtocol(4, 1), progress=False
+        )

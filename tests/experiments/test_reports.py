@@ -150,3 +150,91 @@ def test_plots(table, tmp_path):
     assert len([ax for ax in fig.axes if ax.get_visible()]) == 2
     with pytest.raises(ValueError, match="shape"):
         plot_distributions(D, np.ones((2, 3)) / 3)
+
+
+def _parse_latex_cell(text: str) -> dict:
+    """Read back one LaTeX table cell: mean, std, bold, marker."""
+    marker = ""
+    for symbol, code in (("•", r"$^\bullet$"), ("○", r"$^\circ$")):
+        if text.endswith(code):
+            marker, text = symbol, text[: -len(code)]
+    best = text.startswith(r"\textbf{")
+    if best:
+        assert text.endswith("}")
+        text = text[len(r"\textbf{") : -1]
+    mean, std = text.split(r" $\pm$ ")
+    return {"mean": float(mean), "std": float(std), "best": best, "marker": marker}
+
+
+def test_latex_round_trip(table):
+    latex = format_table(table, "latex")
+    assert latex.count(r"\begin{tabular}") == len(table.metrics)
+    assert latex.count("{") == latex.count("}")
+    blocks = latex.split(r"\begin{table}")[1:]
+    for metric, block in zip(table.metrics, blocks):
+        lines = [line.removesuffix(r" \\") for line in block.splitlines() if line.endswith(r"\\")]
+        header, *rows, ranks = lines
+        assert header.split(" & ")[1:] == table.methods
+        for line in rows:
+            dataset, *cells = line.split(" & ")
+            for method, text in zip(table.methods, cells):
+                cell = table.cell(dataset, method, metric)
+                parsed = _parse_latex_cell(text)
+                assert parsed["mean"] == pytest.approx(cell.mean, abs=5e-5)
+                assert parsed["std"] == pytest.approx(cell.std, abs=5e-5)
+                assert (parsed["best"], parsed["marker"]) == (cell.best, cell.marker)
+        label, *values = ranks.split(" & ")
+        assert label == "Avg. rank"
+        assert [float(v) for v in values] == pytest.approx(
+            [table.ranks[metric][m] for m in table.methods], abs=5e-3
+        )
+
+
+def test_latex_escapes_names_and_keeps_notes(results):
+    renamed = Results(
+        [dict(r, method=r["method"].replace("AA-kNN", "k_NN{4}&50%#~^\\")) for r in results.records]
+        + [{"dataset": "SJAFFE", "method": "UAKNN", "split": 9, "status": "failed",
+            "error": "E", "metrics": {}}]
+    )  # fmt: skip
+    latex = format_table(compare(renamed, reference="UAKNN"), "latex")
+    assert r"k\_NN\{4\}\&50\%\#\textasciitilde{}\textasciicircum{}\textbackslash{}" in latex
+    assert "% 1 fold(s) failed" in latex  # the table's notes survive as comments
+    assert "–" not in latex  # no Unicode dash in LaTeX
+
+
+def test_paper_vs_measured_round_trips_through_json_and_csv(table):
+    rows = paper_vs_measured(table, validate_table(REPORTED))
+    assert json.loads(format_paper_vs_measured(rows, "json")) == rows
+    back = list(csv.DictReader(io.StringIO(format_paper_vs_measured(rows, "csv"))))
+    numeric = ("paper_mean", "paper_std", "measured_mean", "measured_std", "difference")
+    for original, read in zip(rows, back, strict=True):
+        for key, value in original.items():
+            if key in numeric:
+                assert (None if read[key] == "" else float(read[key])) == value
+            else:
+                assert read[key] == value
+
+
+def test_reported_values_keep_their_digits(table):
+    reported = {"results": {"SJAFFE": {"UAKNN": {"chebyshev": (0.04015, 0.0014)}}}}
+    rows = [r for r in paper_vs_measured(table, reported) if r["paper_mean"] is not None]
+    assert "0.04015 ± 0.0014" in format_paper_vs_measured(rows)
+    assert r"0.04015 $\pm$ 0.0014" in format_paper_vs_measured(rows, "latex")
+
+
+def test_distribution_figures_from_saved_samples(tmp_path):
+    pytest.importorskip("matplotlib")
+    from ldlkit.experiments import save_distribution_figures
+
+    sample = {"rows": [4, 7], "true": [[0.2, 0.8], [0.5, 0.5]], "predicted": [[0.3, 0.7]] * 2}
+    res = Results(
+        [
+            {"dataset": "a/b", "method": m, "split": 0, "status": "ok", "metrics": {},
+             "sample": sample}
+            for m in ("x", "y")
+        ]
+        + [{"dataset": "plain", "method": "x", "split": 0, "status": "ok", "metrics": {}}]
+    )  # fmt: skip
+    paths = save_distribution_figures(res, tmp_path)
+    assert [p.name for p in paths] == ["distributions_a_b.png"]
+    assert paths[0].stat().st_size > 1000

@@ -241,3 +241,62 @@ def test_unseeded_splitter_with_out_warns(data, tmp_path):
             ["MeanPredictor"], data, cv=RepeatedKFold(3, 1, random_state=None), out=tmp_path,
             progress=False,
         )  # fmt: skip
+
+
+def test_parallel_config_reaches_the_runner(data):
+    """A backend registered with joblib (as Dask and Ray register theirs) runs the folds."""
+    import joblib
+    from joblib.parallel import ThreadingBackend
+
+    used: list[int] = []
+
+    class RecordingBackend(ThreadingBackend):
+        def submit(self, func, callback=None):
+            used.append(1)
+            return super().submit(func, callback)
+
+    joblib.register_parallel_backend("ldlkit-test-recording", RecordingBackend)
+    cv = RepeatedKFold(3, 2, random_state=0)
+    plain = run_experiment(["MeanPredictor"], data, cv=cv, progress=False)
+    with joblib.parallel_config(backend="ldlkit-test-recording", n_jobs=2):
+        res = run_experiment(["MeanPredictor"], data, cv=cv, progress=False)
+    assert used, "the registered backend was never asked to run a fold"
+    assert [r["metrics"] for r in res.records] == [r["metrics"] for r in plain.records]
+    with joblib.parallel_config(backend="loky", n_jobs=2):
+        res = run_experiment(["MeanPredictor"], data, cv=cv, progress=False)
+    assert [r["metrics"] for r in res.records] == [r["metrics"] for r in plain.records]
+
+
+def test_n_jobs_is_checked(data):
+    with pytest.raises(ValueError, match="n_jobs"):
+        run_experiment(["MeanPredictor"], data, n_jobs=0, progress=False)
+    with pytest.raises(ValueError, match="n_jobs"):
+        run_experiment(["MeanPredictor"], data, n_jobs=1.5, progress=False)
+
+
+def test_first_split_keeps_a_sample_of_predictions(data):
+    cv = RepeatedKFold(3, 1, random_state=0)
+    res = run_experiment(
+        {"mean": MeanPredictor(), "other": MeanPredictor()}, data, cv=cv, progress=False
+    )
+    _, X, D = data[0]
+    train, test = next(cv.split(X))
+    for method in ("mean", "other"):
+        first, *rest = [r for r in res.records if r["method"] == method]
+        assert all("sample" not in r for r in rest)
+        sample = first["sample"]
+        assert sample["rows"] == test[:4].tolist()
+        np.testing.assert_allclose(sample["true"], D[test[:4]])
+        np.testing.assert_allclose(sample["predicted"], np.tile(D[train].mean(0), (4, 1)))
+    none = run_experiment(["MeanPredictor"], data, cv=cv, progress=False, sample_rows=0)
+    assert all("sample" not in r for r in none.records)
+
+
+def test_failures_are_printed_once_on_stderr(data, capsys):
+    cv = RepeatedKFold(3, 1, random_state=0)
+    run_experiment({"bad": _FailsOnSmallFolds(limit=-10)}, data, cv=cv, progress=True)
+    captured = capsys.readouterr()
+    assert "failed" not in captured.out  # stdout stays free for tables (csv, json)
+    assert captured.err.count("RuntimeError: deliberate failure") == 1
+    run_experiment({"bad": _FailsOnSmallFolds(limit=-10)}, data, cv=cv, progress=False)
+    assert "deliberate" not in capsys.readouterr().err

@@ -154,3 +154,49 @@ def test_movie_protocol(load_real):
     head, tail = cv.head_tail(X, D)
     assert head == [0]
     assert tail == [1, 2, 3, 4]
+
+
+def test_imbalanced_split_inside_sklearn_tools(rng):
+    from sklearn.model_selection import GridSearchCV
+
+    X = rng.normal(size=(150, 3))
+    D = rng.dirichlet([4, 2, 1], size=150)
+    cv = ImbalancedSplit((1.5, 1.2, 2, 0), n_splits=5, random_state=0)
+    scores = cross_validate(
+        MeanPredictor(), X, D, cv=cv, scoring=make_scorers(["cosine"]), return_indices=True
+    )
+    ours = list(cv.split(X, D))
+    assert len(scores["test_cosine"]) == 5
+    for got, (train, _) in zip(scores["indices"]["train"], ours):
+        np.testing.assert_array_equal(got, train)
+    for got, (_, test) in zip(scores["indices"]["test"], ours):
+        np.testing.assert_array_equal(got, test)
+    search = GridSearchCV(
+        MeanPredictor(), {}, cv=cv, scoring=make_scorers(["cosine"])["cosine"]
+    ).fit(X, D)
+    assert np.isfinite(search.best_score_)
+
+
+def test_imbalanced_split_argument_errors():
+    with pytest.raises(ValueError, match="random_state"):
+        ImbalancedSplit((1, 2, 2, 0), random_state="seed")
+    with pytest.raises(ValueError, match="a='x' must be a finite number"):
+        list(ImbalancedSplit(("x", 2, 2, 0)).split(None, np.full((20, 3), 1 / 3)))
+    with pytest.raises(ValueError, match="four values"):
+        ImbalancedSplit((1, 2, 2))
+
+
+@pytest.mark.parametrize("name", ["Movie", "emotion6", "SCUT_FBP"])
+def test_imbalanced_split_on_real_data_matches_the_rule(load_real, name):
+    """The whole splitter against KFold plus a loop-by-loop reading of REFERENCE.md's rule."""
+    X, D = load_real(name)
+    a, b, c, d = ILDL_PARAMETERS[name]
+    L = D.shape[1]
+    folds = KFold(10, shuffle=True, random_state=0).split(X)
+    for (train, test), (full_train, full_test) in zip(
+        ImbalancedSplit(dataset=name).split(X, D), folds
+    ):
+        kept = {i for i in full_train if D[i, c] < a / L and D[i, d] > b / L}
+        kept |= {int(full_train[np.argmax(D[full_train, j])]) for j in range(L)}
+        assert sorted(train.tolist()) == sorted(kept)
+        np.testing.assert_array_equal(test, full_test)

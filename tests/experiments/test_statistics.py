@@ -105,3 +105,24 @@ def test_compare_uses_matched_folds_and_reports_failures():
     assert any("failed" in note for note in table.notes)
     with pytest.raises(ValueError, match="reference"):
         compare(res, reference="nope")
+
+
+def test_compare_pvalues_and_markers_match_scipy_on_matched_folds(rng):
+    ref = rng.normal(0.5, 0.05, size=8)
+    others = {f"m{i}": ref + shift + rng.normal(0, 0.05, size=8) for i, shift in
+              enumerate((-0.1, -0.03, 0.0, 0.03, 0.1))}  # fmt: skip
+    values = {("d", "ref"): ref, **{("d", m): v for m, v in others.items()}}
+    res = _results(values, metric="cosine")
+    # Split 3 of m0 failed: the test must pair the remaining seven folds only.
+    res.records = [r for r in res.records if not (r["method"] == "m0" and r["split"] == 3)]
+    table = compare(res, reference="ref")
+    for method, scores in others.items():
+        keep = [i for i in range(8) if not (method == "m0" and i == 3)]
+        expected = stats.ttest_rel(ref[keep], scores[keep])
+        cell = table.cell("d", method, "cosine")
+        assert cell.pvalue == pytest.approx(expected.pvalue)
+        if expected.pvalue >= 0.05:
+            assert cell.marker == ""
+        else:  # cosine: higher is better
+            assert cell.marker == (BETTER if ref[keep].mean() > scores[keep].mean() else WORSE)
+    assert table.cell("d", "ref", "cosine").marker == ""

@@ -23,7 +23,12 @@ from ._imbalanced import (
     imbalanced_subset,
     label_subset_euclidean,
 )
-from ._plots import plot_distributions, plot_metric_comparison, save_comparison_figures
+from ._plots import (
+    plot_distributions,
+    plot_metric_comparison,
+    save_comparison_figures,
+    save_distribution_figures,
+)
 from ._reports import (
     FORMATS,
     format_paper_vs_measured,
@@ -119,6 +124,7 @@ __all__ = [
     "run_experiment",
     "run_reproduction",
     "save_comparison_figures",
+    "save_distribution_figures",
     "save_table",
     "score_predictions",
     "significance_marker",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections.abc import Iterator, Sequence
 
@@ -10,6 +11,7 @@ from sklearn.model_selection import KFold
 
 from .._validation import check_distributions, check_positive_int
 from ..metrics import euclidean
+from ._splitters import _check_random_state
 
 __all__ = [
     "ILDL_PARAMETERS",
@@ -70,8 +72,11 @@ def _check_parameters(parameters, n_labels: int) -> tuple[float, float, int, int
         raise ValueError(
             f"parameters must be four values (a, b, c, d), got {parameters!r}."
         ) from None
+    for name, value in (("a", a), ("b", b), ("c", c), ("d", d)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+            raise ValueError(f"parameters: {name}={value!r} must be a finite number.")
     for name, col in (("c", c), ("d", d)):
-        if isinstance(col, bool) or not float(col).is_integer() or not 0 <= int(col) < n_labels:
+        if not float(col).is_integer() or not 0 <= int(col) < n_labels:
             raise ValueError(
                 f"parameters: {name}={col!r} must be a label index in [0, {n_labels - 1}]."
             )
@@ -144,7 +149,7 @@ class ImbalancedSplit:
             raise ValueError(f"parameters must be four values (a, b, c, d), got {parameters!r}.")
         self.dataset = dataset
         self.n_splits = check_positive_int(n_splits, name="n_splits", minimum=2)
-        self.random_state = random_state
+        self.random_state = _check_random_state(random_state)
 
     def _kfold(self) -> KFold:
         return KFold(self.n_splits, shuffle=True, random_state=self.random_state)

@@ -13,10 +13,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ._runner import metric_info_for
+from ._reports import _metric_title
+from ._runner import Results, metric_info_for
 from ._statistics import ComparisonTable
 
-__all__ = ["plot_distributions", "plot_metric_comparison", "save_comparison_figures"]
+__all__ = [
+    "plot_distributions",
+    "plot_metric_comparison",
+    "save_comparison_figures",
+    "save_distribution_figures",
+]
 
 
 def _require_matplotlib():
@@ -59,7 +65,8 @@ def plot_metric_comparison(
     n_cols = min(len(datasets), 3)
     n_lines = -(-len(datasets) // n_cols)
     width = max(2.8, 0.55 * len(methods) + 1.2)
-    fig = Figure(figsize=(width * n_cols, 2.9 * n_lines + 0.6))
+    # Wide enough for the title even with one panel of two bars.
+    fig = Figure(figsize=(max(width * n_cols, 6.4), 2.9 * n_lines + 0.6))
     axes = fig.subplots(n_lines, n_cols, squeeze=False)
     colors = [f"C{i % 10}" for i in range(len(methods))]
     for ax, dataset in zip(axes.flat, datasets):
@@ -86,7 +93,7 @@ def plot_metric_comparison(
         ax.set_visible(False)
     axes.flat[0].set_ylabel(metric)
     direction = "higher" if info.greater_is_better else "lower"
-    fig.suptitle(f"{info.label} {info.arrow} ({direction} is better): mean ± std over folds")
+    fig.suptitle(f"{_metric_title(metric)} ({direction} is better): mean ± std over folds")
     fig.tight_layout()
     return fig
 
@@ -130,9 +137,11 @@ def plot_distributions(
     names = list(label_names) if label_names is not None else [str(j) for j in range(L)]
     if len(names) != L:
         raise ValueError(f"label_names has {len(names)} names for {L} labels.")
-    n_cols = min(len(rows), 4)
+    panel_width = max(3.2, 0.09 * L * (1 + len(predictions)) + 1.0)
+    n_cols = min(len(rows), 4 if panel_width < 4 else 2)
     n_lines = -(-len(rows) // n_cols)
-    fig = Figure(figsize=(3.2 * n_cols, 2.6 * n_lines + 0.4))
+    height = 2.6 * n_lines + 0.9
+    fig = Figure(figsize=(max(panel_width * n_cols, 6.4), height))
     axes = fig.subplots(n_lines, n_cols, squeeze=False)
     width = 0.8 / (1 + len(predictions))
     x = np.arange(L)
@@ -148,9 +157,11 @@ def plot_distributions(
     for ax in list(axes.flat)[len(rows) :]:
         ax.set_visible(False)
     axes.flat[0].set_ylabel("degree")
-    axes.flat[0].legend(fontsize="small")
+    handles, names = axes.flat[0].get_legend_handles_labels()
+    # One legend for all panels, below them, so that it never hides a bar.
+    fig.legend(handles, names, loc="lower center", ncol=min(len(names), 6), fontsize="small")
     fig.suptitle("True vs predicted label distributions")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.4 / height, 1, 1))
     return fig
 
 
@@ -164,6 +175,47 @@ def save_comparison_figures(
     for metric in metrics or table.metrics:
         fig = plot_metric_comparison(table, metric)
         path = folder / f"{metric}.png"
+        fig.savefig(path, dpi=120)
+        paths.append(path)
+    return paths
+
+
+def save_distribution_figures(
+    results: Results, folder: str | os.PathLike, *, datasets: Iterable[str] | None = None
+) -> list[Path]:
+    """Save true vs predicted distributions of a few test rows as ``distributions_<dataset>.png``.
+
+    The rows are those :func:`run_experiment` keeps in ``record["sample"]`` (the first test rows
+    of the first split, the same rows for every method of a dataset). Datasets whose records
+    have no sample (older results, ``sample_rows=0``) are skipped. Returns the paths written.
+
+    Examples
+    --------
+    >>> r = Results([{"dataset": "d", "method": "m", "split": 0, "status": "ok", "metrics": {},
+    ...               "sample": {"rows": [3], "true": [[0.2, 0.8]], "predicted": [[0.5, 0.5]]}}])
+    >>> save_distribution_figures(r, "figures")  # doctest: +SKIP
+    [PosixPath('figures/distributions_d.png')]
+    """
+    folder = Path(folder)
+    paths = []
+    for dataset in datasets or results.datasets:
+        rows, truth, predictions = None, None, {}
+        for rec in results.ok():
+            sample = rec.get("sample")
+            if rec["dataset"] != dataset or not sample:
+                continue
+            if rows is None:
+                rows, truth = list(sample["rows"]), np.asarray(sample["true"], dtype=float)
+            if list(sample["rows"]) == rows and rec["method"] not in predictions:
+                predictions[rec["method"]] = np.asarray(sample["predicted"], dtype=float)
+        if not predictions:
+            continue
+        fig = plot_distributions(truth, predictions, rows=range(len(rows)))
+        for ax, row in zip(fig.axes, rows):
+            ax.set_title(f"{dataset}, row {row}", fontsize="medium")
+        folder.mkdir(parents=True, exist_ok=True)
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in dataset)
+        path = folder / f"distributions_{safe}.png"
         fig.savefig(path, dpi=120)
         paths.append(path)
     return paths

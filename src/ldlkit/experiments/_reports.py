@@ -46,17 +46,26 @@ def _metric_title(metric: str) -> str:
     return f"{label} {info.arrow}"
 
 
-def _number(value: float | None, precision: int) -> str:
+def _number(value: float | None, precision: int, *, latex: bool = False) -> str:
     if value is None or not math.isfinite(value):
-        return "–"
+        return "--" if latex else "–"
     return f"{value:.{precision}f}"
+
+
+def _reported_number(value: float | None, precision: int, *, latex: bool = False) -> str:
+    """A paper's value with at least ``precision`` decimals and every digit the paper gave."""
+    if value is None or not math.isfinite(value):
+        return "--" if latex else "–"
+    digits = f"{value:.8f}".rstrip("0").partition(".")[2]
+    return f"{value:.{max(precision, len(digits))}f}"
 
 
 def _cell_text(cell: Cell | None, precision: int, *, latex: bool = False) -> str:
     if cell is None:
-        return "–"
+        return "--" if latex else "–"
     pm = r" $\pm$ " if latex else " ± "
-    text = f"{_number(cell.mean, precision)}{pm}{_number(cell.std, precision)}"
+    mean = _number(cell.mean, precision, latex=latex)
+    text = f"{mean}{pm}{_number(cell.std, precision, latex=latex)}"
     if cell.best:
         text = rf"\textbf{{{text}}}" if latex else f"**{text}**"
     if cell.marker:
@@ -119,8 +128,17 @@ def _markdown_by_dataset(table: ComparisonTable, metrics: list[str], precision: 
     return "\n".join(lines) + "\n\n" + "\n".join(footer) + "\n"
 
 
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    **{c: "\\" + c for c in "_&%#${}"},
+}
+
+
 def _latex_escape(text: str) -> str:
-    return re.sub(r"([_&%#$])", r"\\\1", str(text))
+    """Escape LaTeX's special characters in a name (dataset, method, note)."""
+    return "".join(_LATEX_SPECIAL.get(c, c) for c in str(text))
 
 
 def _latex_arrows(text: str) -> str:
@@ -151,13 +169,16 @@ def _latex(table: ComparisonTable, metrics: list[str], precision: int) -> str:
         if ranks:
             lines.append(r"\hline")
             lines.append(
-                " & ".join(["Avg. rank", *(_number(ranks.get(m), 2) for m in table.methods)])
+                " & ".join(
+                    ["Avg. rank", *(_number(ranks.get(m), 2, latex=True) for m in table.methods)]
+                )
                 + r" \\"
             )
         lines += [r"\hline", r"\end{tabular}", r"\end{table}"]
         parts.append("\n".join(lines))
     legend = _legend(table).replace(BETTER, r"$\bullet$").replace(WORSE, r"$\circ$")
-    return "\n\n".join(parts) + "\n% " + _latex_escape(legend) + "\n"
+    comments = "".join(f"% {line}\n" for line in (legend, *table.notes))
+    return "\n\n".join(parts) + "\n" + comments
 
 
 def _csv(table: ComparisonTable, metrics: list[str]) -> str:
@@ -421,13 +442,15 @@ def format_paper_vs_measured(rows: list[dict], fmt: str = "md", *, precision: in
             writer.writerow({k: "" if row[k] is None else row[k] for k in fields})
         return buffer.getvalue()
 
-    def pair(mean, std, pm):
-        if mean is None:
-            return "–"
-        return _number(mean, precision) + ("" if std is None else pm + _number(std, precision))
-
     latex = fmt == "latex"
     pm = r" $\pm$ " if latex else " ± "
+
+    def pair(mean, std, number):
+        if mean is None:
+            return "--" if latex else "–"
+        text = number(mean, precision, latex=latex)
+        return text if std is None else text + pm + number(std, precision, latex=latex)
+
     header = ["Dataset", "Method", "Metric", "Paper", "Measured", "Measured − paper"]
     body = []
     for row in rows:
@@ -437,9 +460,9 @@ def format_paper_vs_measured(rows: list[dict], fmt: str = "md", *, precision: in
                 row["dataset"],
                 row["method"],
                 _metric_title(row["metric"]),
-                pair(row["paper_mean"], row["paper_std"], pm),
-                pair(row["measured_mean"], row["measured_std"], pm),
-                "–" if diff is None else f"{diff:+.{precision}f}",
+                pair(row["paper_mean"], row["paper_std"], _reported_number),
+                pair(row["measured_mean"], row["measured_std"], _number),
+                ("--" if latex else "–") if diff is None else f"{diff:+.{precision}f}",
             ]
         )
     if latex:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..metrics import PAPER_METRICS
-from ._reports import format_paper_vs_measured, format_table, paper_vs_measured
+from ._reports import _nan_to_none, format_paper_vs_measured, format_table, paper_vs_measured
 from ._runner import Results, run_experiment
-from ._splitters import RepeatedKFold
 from ._statistics import ComparisonTable, compare
+from ._sweeps import PROTOCOLS, make_protocol
 from .reported import find_reported_table
 
 __all__ = [
@@ -31,7 +32,9 @@ class Reproduction:
 
     ``methods`` maps a display name (as in the paper's table) to ``(estimator class name,
     params)``; classes are looked up only when the reproduction runs, so an entry may name an
-    estimator that is not implemented yet.
+    estimator that is not implemented yet. ``protocol_kind`` is ``"kfold"`` (repeated k-fold),
+    ``"ildl"`` (:class:`ImbalancedSplit` with each dataset's built-in parameters) or ``"le"``
+    (:class:`EnhancementProtocol`), as for ``ldlkit run --protocol``.
     """
 
     name: str
@@ -45,12 +48,29 @@ class Reproduction:
     metrics: tuple[str, ...] = PAPER_METRICS
     reference: str | None = None
     note: str = ""
+    protocol_kind: str = "kfold"
 
     @property
     def protocol(self) -> str:
-        if self.n_repeats == 1:
-            return f"{self.n_splits}-fold CV"
-        return f"{self.n_repeats}x{self.n_splits}-fold CV"
+        return _describe(self.protocol_kind, self.n_splits, self.n_repeats)
+
+    def make_cv(self, n_splits: int | None = None, n_repeats: int | None = None, *, random_state=0):
+        """The splitter (or ``dataset name -> splitter`` function) this reproduction runs."""
+        return make_protocol(
+            self.protocol_kind,
+            n_splits=self.n_splits if n_splits is None else n_splits,
+            n_repeats=self.n_repeats if n_repeats is None else n_repeats,
+            random_state=random_state,
+        )
+
+
+def _describe(kind: str, n_splits: int, n_repeats: int) -> str:
+    text = f"{n_splits}-fold CV" if n_repeats == 1 else f"{n_repeats}x{n_splits}-fold CV"
+    if kind == "ildl":
+        return text + " with imbalanced training folds (ILDL)"
+    if kind == "le":
+        return text + ", label enhancement"
+    return text
 
 
 _REPRODUCTIONS: dict[str, Reproduction] = {}
@@ -69,9 +89,14 @@ def register_reproduction(
     metrics: Sequence[str] = PAPER_METRICS,
     reference: str | None = None,
     note: str = "",
+    protocol_kind: str = "kfold",
     overwrite: bool = False,
 ) -> Reproduction:
     """Register a reproduction for ``ldlkit reproduce NAME``.
+
+    ``protocol_kind`` picks the splitter: ``"kfold"`` (``n_repeats`` x ``n_splits``-fold CV),
+    ``"ildl"`` (the imbalanced protocol with each dataset's built-in parameters; one repeat) or
+    ``"le"`` (label enhancement). Head/tail metrics (``"euclidean_head"``) need ``"ildl"``.
 
     Examples
     --------
@@ -106,7 +131,9 @@ def register_reproduction(
         )
     if not datasets:
         raise ValueError("datasets must name at least one dataset.")
-    RepeatedKFold(n_splits, n_repeats)  # validates the counts
+    if protocol_kind not in PROTOCOLS:
+        raise ValueError(f"protocol_kind must be one of {PROTOCOLS}, got {protocol_kind!r}.")
+    make_protocol(protocol_kind, n_splits=n_splits, n_repeats=n_repeats)  # validates the counts
     entry = Reproduction(
         name=name,
         description=description,
@@ -119,6 +146,7 @@ def register_reproduction(
         metrics=tuple(metrics),
         reference=reference,
         note=note,
+        protocol_kind=protocol_kind,
     )
     _REPRODUCTIONS[name] = entry
     return entry
@@ -198,13 +226,13 @@ def run_reproduction(
     if repro.note:
         notes.append(repro.note)
     chosen = list(datasets) if datasets else list(repro.datasets)
-    splits = n_splits or repro.n_splits
-    repeats = n_repeats or repro.n_repeats
-    cv = RepeatedKFold(splits, repeats, random_state=random_state)
+    splits = repro.n_splits if n_splits is None else n_splits
+    repeats = repro.n_repeats if n_repeats is None else n_repeats
+    cv = repro.make_cv(splits, repeats, random_state=random_state)
     if (splits, repeats) != (repro.n_splits, repro.n_repeats):
         notes.append(
-            f"Quick run: {repeats}x{splits}-fold CV instead of the paper's {repro.protocol}; "
-            "numbers are noisier and not directly comparable."
+            f"Quick run: {_describe(repro.protocol_kind, splits, repeats)} instead of the paper's "
+            f"{repro.protocol}; numbers are noisier and not directly comparable."
         )
     results = run_experiment(
         methods,
@@ -227,22 +255,60 @@ def run_reproduction(
 
 
 def format_reproduction(report: ReproductionReport, fmt: str = "md") -> str:
-    """Measured table (with markers) followed by one paper-vs-measured table per reported table."""
+    """Measured table (with markers) followed by one paper-vs-measured table per reported table.
+
+    ``md`` and ``latex`` give readable text (LaTeX headings and notes as ``%`` comments). ``json``
+    gives one document: ``{"reproduction", "protocol", "notes", "measured" (the comparison
+    table), "paper_vs_measured": {table: rows or null}}``. ``csv`` gives one long table of
+    paper-vs-measured rows with a leading ``table`` column; measured values without a reported
+    counterpart have empty paper columns, so every measured value appears.
+    """
     repro = report.reproduction
+    fmt = {"markdown": "md", "tex": "latex"}.get(str(fmt).lower(), str(fmt).lower())
+    if fmt == "json":
+        document = {
+            "reproduction": repro.name,
+            "description": repro.description,
+            "paper": repro.paper,
+            "protocol": repro.protocol,
+            "notes": list(report.notes),
+            "measured": json.loads(format_table(report.table, "json")),
+            "paper_vs_measured": report.comparisons,
+        }
+        return json.dumps(_nan_to_none(document), indent=2) + "\n"
+    if fmt == "csv":
+        header, body = None, []
+        for key, rows in report.comparisons.items():
+            if rows is None:  # the paper's table is not stored: measured values only
+                rows = paper_vs_measured(report.table, {}, metrics=report.table.metrics)
+            text = format_paper_vs_measured(rows, "csv").splitlines()
+            header = header or "table," + text[0]
+            body += [f"{key},{line}" for line in text[1:]]
+        if header is None:  # no reported table registered at all
+            return format_table(report.table, "csv")
+        return "\n".join([header, *body]) + "\n"
+    if fmt not in ("md", "latex"):
+        raise ValueError(f"format must be one of ('md', 'latex', 'csv', 'json'), got {fmt!r}.")
+
+    def text(line: str, level: int = 0) -> str:
+        if fmt == "latex":
+            return f"% {line}"
+        return f"{'#' * level} {line}" if level else line
+
     parts = [
-        f"## {repro.name}: {repro.description}",
-        f"Protocol: {repro.protocol} (paper); datasets: {', '.join(report.table.datasets)}.",
-        *report.notes,
-        "### Measured",
+        text(f"{repro.name}: {repro.description}", 2),
+        text(f"Protocol: {repro.protocol} (paper); datasets: {', '.join(report.table.datasets)}."),
+        *(text(note) for note in report.notes),
+        text("Measured", 3),
         format_table(report.table, fmt),
     ]
     for key, rows in report.comparisons.items():
-        parts.append(f"### Paper vs measured: {repro.paper} {key}")
+        parts.append(text(f"Paper vs measured: {repro.paper} {key}", 3))
         if rows is None:
-            parts.append(f"no reported values ({repro.paper} {key} is not stored in ldlkit).")
+            parts.append(text(f"no reported values ({repro.paper} {key} is not stored in ldlkit)."))
         elif not any(r["paper_mean"] is not None for r in rows):
             parts.append(
-                f"no reported values for these datasets and methods in {repro.paper} {key}."
+                text(f"no reported values for these datasets and methods in {repro.paper} {key}.")
             )
         else:
             with_values = [r for r in rows if r["paper_mean"] is not None]
@@ -253,7 +319,9 @@ def format_reproduction(report: ReproductionReport, fmt: str = "md") -> str:
             )
             if missing:
                 parts.append(
-                    "not in the paper's table: " + ", ".join(f"{m} on {d}" for d, m in missing)
+                    text(
+                        "not in the paper's table: " + ", ".join(f"{m} on {d}" for d, m in missing)
+                    )
                 )
     return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"
 

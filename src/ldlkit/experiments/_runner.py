@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import numbers
 import os
+import sys
 import time
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -15,7 +17,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
-from .._validation import check_distributions, check_features
+from .._validation import check_distributions, check_features, check_positive_int
 from ..metrics import METRICS, PAPER_METRICS, get_metric
 from ._imbalanced import label_subset_euclidean
 from ._splitters import RepeatedKFold, describe_splitter
@@ -215,7 +217,7 @@ def _run_fold(task: dict) -> dict:
             recovered = model.fit_transform(X[rows], binarize(D[rows]))
             record["fit_time"] = time.perf_counter() - start
             record["predict_time"] = 0.0
-            truth, pred = D[rows], recovered
+            truth, pred, scored = D[rows], recovered, rows
             record["n_train"], record["n_test"] = int(len(rows)), int(len(rows))
         else:
             start = time.perf_counter()
@@ -224,9 +226,16 @@ def _run_fold(task: dict) -> dict:
             start = time.perf_counter()
             pred = model.predict(X[test])
             record["predict_time"] = time.perf_counter() - start
-            truth = D[test]
+            truth, scored = D[test], test
             record["n_train"], record["n_test"] = int(len(train)), int(len(test))
         record["metrics"] = score_predictions(truth, pred, task["metrics"], task["label_groups"])
+        n_sample = task.get("n_sample_rows", 0)
+        if n_sample:  # a few rows of true vs predicted distributions, for the report's plots
+            record["sample"] = {
+                "rows": [int(i) for i in scored[:n_sample]],
+                "true": np.asarray(truth[:n_sample], dtype=float).tolist(),
+                "predicted": np.asarray(pred[:n_sample], dtype=float).tolist(),
+            }
         record["status"] = "ok"
         record["error"] = None
     except Exception as exc:  # a failing method must not stop the sweep
@@ -433,17 +442,20 @@ def run_experiment(
     *,
     cv=None,
     metrics: Iterable[str] | None = None,
-    n_jobs: int | None = 1,
+    n_jobs: int | None = None,
     out: str | os.PathLike | None = None,
     random_state: int | None = None,
     progress: bool = True,
     retry_failed: bool = True,
+    sample_rows: int = 4,
     data_home=None,
 ) -> Results:
     """Evaluate every method on every dataset under a cross-validation protocol.
 
-    Each (dataset, method, split) is one task, run through :class:`joblib.Parallel` (so any joblib
-    backend works, e.g. ``with joblib.parallel_backend("dask"): ...``). Each finished fold is
+    Each (dataset, method, split) is one task, run through :class:`joblib.Parallel`, so any joblib
+    backend works: ``with joblib.parallel_config(backend="dask"): run_experiment(...)`` spreads the
+    folds over a Dask cluster (Ray: ``backend="ray"`` after ``ray.util.joblib.register_ray()``).
+    Each finished fold is
     appended at once to ``out/results.jsonl``; a rerun with the same arguments reads that file and
     only computes the folds that are missing (and, with ``retry_failed``, those that failed). A
     method that raises on a fold is recorded as failed with its error text; the sweep goes on.
@@ -461,18 +473,24 @@ def run_experiment(
         A splitter with ``head_tail`` adds the head/tail Euclidean metrics by default.
     metrics : iterable of str, optional
         Metric names; default the six paper metrics.
-    n_jobs : int or None, default=1
-        Parallel jobs (``-1``: all cores; ``None``: the active joblib backend's default, e.g.
-        inside ``joblib.parallel_backend("dask")``). Results stream back (and are saved) as each
-        fold finishes; a backend that cannot stream returns them all at the end.
+    n_jobs : int or None, default=None
+        Parallel jobs (``-1``: all cores). ``None`` defers to the active
+        :func:`joblib.parallel_config` (its backend and ``n_jobs``), and runs sequentially outside
+        one; an explicit number overrides the context's ``n_jobs``. Results stream back (and are
+        saved) as each fold finishes; a backend that cannot stream returns them all at the end.
     out : path, optional
         Folder for ``results.jsonl``; without it nothing is written and nothing resumed.
     random_state : int, optional
         Given to estimators whose ``random_state`` is ``None``.
     progress : bool, default=True
-        Show a tqdm progress bar.
+        Show a tqdm progress bar, and the first failure of each method on each dataset (on
+        stderr). Failures are recorded either way.
     retry_failed : bool, default=True
         Recompute folds recorded as failed when resuming.
+    sample_rows : int, default=4
+        On the first split of each (dataset, method), keep the true and predicted distributions
+        of this many test rows in the record (``record["sample"]``), for
+        :func:`save_distribution_figures`; 0 keeps none.
 
     Returns
     -------
@@ -490,6 +508,13 @@ def run_experiment(
     from joblib import Parallel, delayed
     from tqdm.auto import tqdm
 
+    if n_jobs is not None and (
+        isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0
+    ):
+        raise ValueError(
+            f"n_jobs must be a non-zero integer (-1: all cores) or None, got {n_jobs!r}."
+        )
+    sample_rows = check_positive_int(sample_rows, name="sample_rows", minimum=0)
     resolved = resolve_methods(methods)
     loaded = resolve_datasets(datasets, data_home=data_home)
     if cv is None:
@@ -545,6 +570,12 @@ def run_experiment(
         for display, estimator in resolved.items():
             estimator = _seeded(estimator, random_state)
             enhancement = hasattr(estimator, "fit_transform") and not hasattr(estimator, "predict")
+            if hasattr(splitter, "enhancement_rows") and not enhancement:
+                raise ValueError(
+                    f"method {display!r} ({type(estimator).__name__}) is not a label enhancer: "
+                    f"{describe_splitter(splitter)} evaluates estimators with fit_transform(X, "
+                    "logical) and no predict; use a label distribution protocol for it."
+                )
             params = _params_text(estimator)
             config = _config_key(
                 name, X.shape, display, type(estimator).__name__, params, protocol, metric_names
@@ -592,22 +623,29 @@ def run_experiment(
                         "enhancement": enhancement,
                         "metrics": metric_names,
                         "label_groups": label_groups,
+                        "n_sample_rows": sample_rows if index == 0 else 0,
                     }
                 )
 
     if tasks:
         parallel = _streaming_parallel(Parallel, n_jobs)
         bar = tqdm(total=len(tasks), desc="folds", unit="fold", disable=not progress)
+        reported: set[tuple[str, str, str]] = set()
         try:
             for record in parallel(delayed(_run_fold)(task) for task in tasks):
                 if results_path is not None:
                     _append(results_path, record)
                 finished.append(record)
                 bar.update(1)
-                if record["status"] != "ok":
+                failure = (record["dataset"], record["method"], str(record["error"]))
+                if progress and record["status"] != "ok" and failure not in reported:
+                    # Once per distinct error, on stderr: stdout may be a CSV or JSON table.
+                    reported.add(failure)
                     bar.write(
                         f"{record['method']} failed on {record['dataset']} split "
-                        f"{record['split']}: {record['error']}"
+                        f"{record['split']}: {record['error']} (further identical failures of "
+                        "this method on this dataset are not shown)",
+                        file=sys.stderr,
                     )
         finally:
             bar.close()

@@ -18,7 +18,9 @@ __all__ = [
     "parse_method_spec",
 ]
 
-#: Methods fast enough for the no-argument demo; each is used only if it is registered.
+#: Methods fast enough for the no-argument demo; each is used only if it is registered. An
+#: estimator class can also join the demo by setting the class attribute ``_fast_demo = True``
+#: (it must fit and predict 500 rows x 5 folds in a few seconds).
 FAST_METHODS = ("MeanPredictor", "AAKNN", "UAKNN", "WUAKNN", "TunedUAKNN")
 
 #: The name that selects the embedded artificial dataset (Geng 2016's toy data).
@@ -33,6 +35,9 @@ _DEFAULT_REPEATS = {"kfold": 1, "ildl": 1, "le": 1}
 def fast_methods(kind: str = "ldl") -> list[str]:
     """Names of the registered fast methods (``kind="le"``: every registered label enhancer).
 
+    The registered names of :data:`FAST_METHODS`, in that order, then every other registered
+    estimator whose class sets ``_fast_demo = True``, by name.
+
     Examples
     --------
     >>> "MeanPredictor" in fast_methods()
@@ -40,10 +45,16 @@ def fast_methods(kind: str = "ldl") -> list[str]:
     """
     from ..base import all_estimators
 
-    registered = [name for name, _ in all_estimators(kind)]
+    registered = dict(all_estimators(kind))
     if kind == "le":
-        return registered
-    return [name for name in FAST_METHODS if name in registered]
+        return list(registered)
+    listed = [name for name in FAST_METHODS if name in registered]
+    flagged = [
+        name
+        for name, cls in registered.items()
+        if name not in listed and getattr(cls, "_fast_demo", False) is True
+    ]
+    return listed + flagged
 
 
 def make_protocol(
@@ -68,14 +79,17 @@ def make_protocol(
     """
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}.")
-    folds = n_splits or _DEFAULT_FOLDS[protocol]
-    repeats = n_repeats or _DEFAULT_REPEATS[protocol]
+    # ``is None``, not ``or``: an explicit 0 must be refused by the splitter, not replaced.
+    folds = _DEFAULT_FOLDS[protocol] if n_splits is None else n_splits
+    repeats = _DEFAULT_REPEATS[protocol] if n_repeats is None else n_repeats
     if protocol == "kfold":
         return RepeatedKFold(folds, repeats, random_state=random_state)
     if protocol == "le":
         return EnhancementProtocol(folds, repeats, random_state=random_state)
     if repeats != 1:
-        raise ValueError("the ILDL protocol has a single repeat; drop --repeats.")
+        raise ValueError(
+            f"n_repeats: the ILDL protocol has a single repeat, got {repeats!r}; drop --repeats."
+        )
     if ildl_parameters is not None:
         splitter = ImbalancedSplit(ildl_parameters, n_splits=folds, random_state=random_state)
         return lambda name: splitter
@@ -120,6 +134,7 @@ def parse_method_spec(spec: str) -> tuple[str, dict]:
     import ast
 
     name, _, rest = str(spec).partition(":")
+    name = name.strip()
     if not name:
         raise ValueError(f"--methods: {spec!r} has no estimator name before ':'.")
     params: dict = {}
