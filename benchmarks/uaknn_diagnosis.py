@@ -16,9 +16,9 @@ predictors that remove or replace one of its steps, all on the same folds:
 
 It also records what the weights look like: the per-query spread (max - min over the L prototypes)
 of the cosine similarities, of their softmax ``p`` and of the weights ``w``, the share of empty
-prototypes, the range of the entries of ``sum_i w_i D_i`` (the input of Eq. 3's Softmax*; folds
-are averaged), the largest ratio between two degrees of one UAKNN prediction, and how peaked the
-predictions are (mean largest degree) against the truth.
+prototypes, the range of the entries of ``sum_i w_i D_i`` (the input of Eq. 3's Softmax*), the
+largest ratio between two degrees of one UAKNN prediction (both over all folds), and how peaked
+the predictions are (mean largest degree) against the truth.
 
 Usage::
 
@@ -130,7 +130,11 @@ def run(name: str, repeats: int, seed: int) -> dict:
         m: {k: float(np.mean([f[0][m][k] for f in per_fold])) for k in per_fold[0][0][m]}
         for m in methods
     }
-    shape = {k: float(np.mean([f[1][k] for f in per_fold])) for k in per_fold[0][1]}
+    # Extremes over all folds for the *_min/*_max entries, means over folds for the others.
+    reduce = {"_min": np.min, "_max": np.max}
+    shape = {
+        k: float(reduce.get(k[-4:], np.mean)([f[1][k] for f in per_fold])) for k in per_fold[0][1]
+    }
     return {"shape": list(D.shape) + [int(X.shape[1])], "scores": scores, "weights": shape}
 
 
