@@ -3,7 +3,8 @@
 Measures, in one run (so ratios are against a baseline taken on the same machine at the same time):
 
 * predictions per second on Movie (fit on 90 %, predict the other 10 %, best of several repeats) for
-  UAKNN, WUAKNN, AA-kNN, TunedUAKNN and scikit-learn's ``KNeighborsRegressor(algorithm="brute")``;
+  UAKNN (also with expected weights and with per-query draws), WUAKNN, AA-kNN, TunedUAKNN and
+  scikit-learn's ``KNeighborsRegressor(algorithm="brute")``;
 * the machine's float32 matrix-multiply throughput (GFLOP/s) on the same shapes, and the fraction
   of it UAKNN's search reaches (matrix-product FLOPs / time of the whole search);
 * the alternatives for the per-prototype reduction (gather + argmax, ``np.take`` + argmax, masked
@@ -53,6 +54,7 @@ def throughput(args, X, D) -> dict:
     models = {
         "UAKNN": UAKNN(random_state=0),
         "UAKNN (expected weights)": UAKNN(weights="expected"),
+        "UAKNN (draws=per_query)": UAKNN(draws="per_query", random_state=0),
         "WUAKNN": WUAKNN(),
         "AA-kNN": AAKNN(),
         "TunedUAKNN": TunedUAKNN(random_state=0),

@@ -43,3 +43,27 @@ def test_bad_arguments():
         label_normalized_metric("cosine", base=1.0)
     with pytest.raises(ValueError, match="unknown metric"):
         label_normalized_metric("nope")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["chebyshev", "clark", "canberra", "kl_divergence", "cosine", "intersection", "euclidean"],
+)
+def test_equals_comparing_the_shortened_vectors(name):
+    # Dropped labels are zero in both vectors; every metric must treat that as no disagreement,
+    # so the wrapper equals comparing only the kept labels.
+    from ldlkit.metrics import get_metric
+
+    rng = np.random.default_rng(0)
+    D = rng.dirichlet(np.full(8, 0.3), size=40)
+    P = rng.dirichlet(np.ones(8), size=40)
+    metric = get_metric(name).function
+    expected = []
+    for d, p in zip(D, P):
+        keep = d > 0.014
+        t, q = _soft2(d[keep]), _soft2(p[keep])
+        expected.append(metric(t[None], q[None]))
+    assert (D <= 0.014).any(axis=1).mean() > 0.5  # most rows really drop labels
+    np.testing.assert_allclose(
+        label_normalized_metric(name)(D, P, average=False), expected, rtol=1e-10, atol=1e-12
+    )

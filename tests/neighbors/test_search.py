@@ -92,3 +92,49 @@ def test_importing_neighbors_does_not_import_torch():
 
     code = "import sys, ldlkit.neighbors; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def _peak_predict_bytes(model, Q: np.ndarray) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        model.predict(Q)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak - before
+
+
+@pytest.mark.parametrize("name", ["UAKNN", "AAKNN"])
+def test_block_size_bounds_the_memory_of_predict(name, rng):
+    from ldlkit.neighbors import AAKNN, UAKNN
+
+    cls = {"UAKNN": UAKNN, "AAKNN": AAKNN}[name]
+    n_train, n_queries, d, L = 2000, 8000, 4, 3
+    X = rng.random((n_train, d)) + 0.1
+    D = rng.dirichlet(np.ones(L), size=n_train)
+    Q = rng.random((n_queries, d)) + 0.1
+    # Input- and output-sized arrays (validated copy of Q, prediction) are unavoidable; a single
+    # block of every query would add an 8000 x 2000 similarity matrix (64 MB in float32).
+    per_query = 8 * (d + L) * 4
+    small = _peak_predict_bytes(cls(block_size=50).fit(X, D), Q)
+    large = _peak_predict_bytes(cls(block_size=1000).fit(X, D), Q)
+    assert small < n_queries * per_query + 1_500_000
+    # The bound really depends on block_size: 1000 x 2000 float32 similarities alone are 8 MB.
+    assert large > 1000 * n_train * 4
+
+
+@pytest.mark.skipif(not torch_available(), reason="torch is not installed")
+@pytest.mark.parametrize("name", ["AAKNN", "WUAKNN", "TunedUAKNN"])
+def test_torch_cpu_backend_gives_the_numpy_predictions_for_the_family(name):
+    from ldlkit import neighbors
+    from ldlkit.datasets import make_artificial
+
+    cls = getattr(neighbors, name)
+    params = {"random_state": 0} if name == "TunedUAKNN" else {}
+    X, D = make_artificial(150, random_state=8)
+    a = cls(dtype="float64", **params).fit(X[:120], D[:120]).predict(X[120:])
+    b = cls(dtype="float64", backend="torch", **params).fit(X[:120], D[:120]).predict(X[120:])
+    np.testing.assert_allclose(b, a, atol=1e-10)

@@ -90,6 +90,29 @@ def test_ensemble_partial_fit_and_mixed_members():
     assert members[0].get_params()["k"] == 3 and not hasattr(members[0], "index_")
 
 
+def test_ensemble_remove_equals_fit_on_the_remaining_rows():
+    X, D = make_artificial(90, random_state=7)
+    members = [AAKNN(k=3), UAKNN(), WUAKNN(), TunedUAKNN()]
+    model = LDLEnsemble(estimators=members, random_state=2).fit(X[:70], D[:70])
+    model.remove([0, 5, -1])
+    keep = np.setdiff1d(np.arange(70), [0, 5, 69])
+    ref = LDLEnsemble(estimators=members, random_state=2).fit(X[keep], D[keep])
+    np.testing.assert_array_equal(model.predict(X[70:]), ref.predict(X[70:]))
+    assert all(member.n_train_ == 67 for member in model.estimators_)
+    with pytest.raises(ValueError, match="indices"):
+        model.remove([500])
+
+
+def test_ensemble_remove_needs_members_that_remove():
+    from ldlkit.dummy import MeanPredictor
+
+    X, D = make_artificial(30, random_state=0)
+    model = LDLEnsemble(estimators=[AAKNN(k=2), MeanPredictor()]).fit(X, D)
+    with pytest.raises(AttributeError, match="MeanPredictor does not support remove"):
+        model.remove([0])
+    assert model.estimators_[0].n_train_ == 30  # nothing was removed from the first member
+
+
 def test_ensemble_rejects_bad_members():
     X, D = make_artificial(20, random_state=0)
     with pytest.raises(ValueError, match="estimators"):

@@ -14,6 +14,7 @@ from ldlkit.datasets import make_artificial
 from ldlkit.dummy import MeanPredictor
 from ldlkit.metrics import kl_divergence
 from ldlkit.neighbors import UAKNN, WUAKNN, clipped_gaussian_mean, softmax_base
+from ldlkit.neighbors._common import query_normals
 
 # Two prototypes: label 0 = {row 0}, label 1 = {row 1}; row 2 is uniform and in neither (Eq. 2 is
 # a strict inequality).
@@ -71,6 +72,52 @@ def test_monte_carlo_mode_by_hand():
     np.testing.assert_allclose(model.predict(QUERY), [expected], atol=1e-9)
 
 
+def test_per_query_draws_by_hand():
+    model = UAKNN(random_state=3, draws="per_query", dtype="float64").fit(X_SMALL, D_SMALL)
+    assert model.noise_ is None and isinstance(model.draw_seed_, int)
+    noise = query_normals(QUERY, model.draw_seed_, (2, 2, 100))[0]
+    mu = np.array([2 / np.sqrt(5), 1 / np.sqrt(5)])
+    p = np.exp(mu) / np.exp(mu).sum()
+    s = np.sqrt(0.5)
+    w = [
+        np.clip(p[i] + s * noise[0, i], 0, 1).mean()
+        + np.clip(0.05 * p[i] + s * noise[1, i], 0, 1).mean()
+        for i in range(2)
+    ]
+    expected = softmax_base(w[0] * D_SMALL[0] + w[1] * D_SMALL[1], 2.0)
+    np.testing.assert_allclose(model.predict(QUERY), [expected], atol=1e-12)
+
+
+def test_query_normals_are_standard_normal_and_row_specific():
+    X = np.random.default_rng(0).random((400, 5))
+    z = query_normals(X, 17, (2, 3, 50))
+    assert z.shape == (400, 2, 3, 50)
+    assert stats.kstest(z.ravel(), "norm").pvalue > 0.01
+    np.testing.assert_array_equal(query_normals(X[7:8], 17, (2, 3, 50))[0], z[7])
+    assert not np.array_equal(z[0], z[1])
+    assert not np.array_equal(query_normals(X[:1], 18, (2, 3, 50))[0], z[0])
+    # One bit of one feature changes the draws.
+    Y = X[:1].copy()
+    Y[0, 4] = np.nextafter(Y[0, 4], 2.0)
+    assert not np.array_equal(query_normals(Y, 17, (2, 3, 50))[0], z[0])
+
+
+def test_per_query_draws_do_not_depend_on_batch_block_or_chunk(monkeypatch):
+    from ldlkit.neighbors import _uaknn
+
+    X, D = make_artificial(90, random_state=6)
+    a = UAKNN(random_state=11, draws="per_query").fit(X[:70], D[:70])
+    batch = a.predict(X[70:])
+    single = np.vstack([a.predict(X[i : i + 1]) for i in range(70, 90)])
+    np.testing.assert_allclose(single, batch, atol=1e-12)
+    blocked = UAKNN(random_state=11, draws="per_query", block_size=3).fit(X[:70], D[:70])
+    np.testing.assert_allclose(blocked.predict(X[70:]), batch, atol=1e-12)
+    monkeypatch.setattr(_uaknn, "_DRAW_CHUNK", 2 * 3 * 100 * 4)  # four queries per chunk
+    np.testing.assert_allclose(a.predict(X[70:]), batch, atol=1e-12)
+    shared = UAKNN(random_state=11).fit(X[:70], D[:70]).predict(X[70:])
+    assert not np.allclose(shared, batch)
+
+
 def test_cosine_weight_mean_and_ablations_by_hand():
     mu = np.array([2 / np.sqrt(5), 1 / np.sqrt(5)])
     model = UAKNN(weights="expected", weight_mean="cosine", perturbation=False, dtype="float64")
@@ -98,6 +145,33 @@ def test_wuaknn_by_hand():
     expected = w[0] * D_SMALL[0] + w[1] * D_SMALL[1]
     pred = WUAKNN(dtype="float64").fit(X_SMALL, D_SMALL).predict(QUERY)
     np.testing.assert_allclose(pred, [expected], atol=1e-12)
+
+
+def test_argmax_prototypes_by_hand():
+    # argmax rule: row 0 -> label 0, row 1 -> label 1, the uniform row 2 -> label 0 (first max).
+    model = UAKNN(weights="expected", prototypes="argmax", dtype="float64").fit(X_SMALL, D_SMALL)
+    assert [m.tolist() for m in model._members()] == [[0, 2], [1]]
+    mu = np.array([3 / np.sqrt(10), 1 / np.sqrt(5)])  # best of {0, 2} is row 2, then row 1
+    p = np.exp(mu) / np.exp(mu).sum()
+    w = clipped_gaussian_mean(p, 0.5) + clipped_gaussian_mean(0.05 * p, 0.5)
+    expected = softmax_base(w[0] * D_SMALL[2] + w[1] * D_SMALL[1], 2.0)
+    np.testing.assert_allclose(model.predict(QUERY), [expected], atol=1e-12)
+    # The threshold rule (default) leaves the uniform row out and matches row 0 instead.
+    default = UAKNN(weights="expected", dtype="float64").fit(X_SMALL, D_SMALL)
+    assert [m.tolist() for m in default._members()] == [[0], [1]]
+    assert not np.allclose(default.predict(QUERY), model.predict(QUERY))
+
+
+def test_wuaknn_output_softmax_by_hand():
+    mu = np.array([2 / np.sqrt(5), 1 / np.sqrt(5)])
+    w = 2.0**mu / (2.0**mu).sum()
+    combined = w[0] * D_SMALL[0] + w[1] * D_SMALL[1]
+    model = WUAKNN(output_softmax=True, dtype="float64").fit(X_SMALL, D_SMALL)
+    np.testing.assert_allclose(model.predict(QUERY), [softmax_base(combined, 2.0)], atol=1e-12)
+    three = WUAKNN(base=3.0, output_softmax=True, dtype="float64").fit(X_SMALL, D_SMALL)
+    w3 = 3.0**mu / (3.0**mu).sum()
+    expected = softmax_base(w3[0] * D_SMALL[0] + w3[1] * D_SMALL[1], 3.0)
+    np.testing.assert_allclose(three.predict(QUERY), [expected], atol=1e-12)
 
 
 def test_empty_prototype_is_left_out():
@@ -128,11 +202,20 @@ def test_expected_and_monte_carlo_weights_are_close():
     assert gap > 0  # the modes really differ
 
 
-@pytest.mark.parametrize("weights", ["monte_carlo", "expected"])
-@pytest.mark.parametrize("cls", [UAKNN, WUAKNN])
-def test_partial_fit_equals_fit_on_the_union(cls, weights):
+@pytest.mark.parametrize(
+    "cls, params",
+    [
+        (UAKNN, {"random_state": 7}),
+        (UAKNN, {"weights": "expected"}),
+        (UAKNN, {"random_state": 7, "prototypes": "argmax"}),
+        (UAKNN, {"random_state": 7, "prototype_matching": False}),
+        (UAKNN, {"random_state": 7, "draws": "per_query"}),
+        (WUAKNN, {}),
+        (WUAKNN, {"output_softmax": True, "prototypes": "argmax"}),
+    ],
+)
+def test_partial_fit_equals_fit_on_the_union(cls, params):
     X, D = make_artificial(120, random_state=4)
-    params = {"random_state": 7, "weights": weights} if cls is UAKNN else {}
     whole = cls(**params).fit(X[:100], D[:100]).predict(X[100:])
     grown = cls(**params).partial_fit(X[:40], D[:40])
     grown.partial_fit(X[40:41], D[40:41]).partial_fit(X[41:100], D[41:100])
@@ -183,6 +266,8 @@ def test_pickle_round_trip():
         ({"weights": "exact"}, "weights"),
         ({"weight_mean": "mu"}, "weight_mean"),
         ({"prototype_matching": "yes"}, "prototype_matching"),
+        ({"prototypes": "kmeans"}, "prototypes"),
+        ({"draws": "fresh"}, "draws"),
         ({"block_size": 0}, "block_size"),
         ({"device": "cuda"}, "device"),
         ({"backend": "annoy"}, "backend"),
@@ -193,6 +278,20 @@ def test_bad_parameters_name_themselves(params, match):
     X, D = make_artificial(20, random_state=0)
     with pytest.raises(ValueError, match=match):
         UAKNN(**params).fit(X, D)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"output_softmax": "yes"}, "output_softmax"),
+        ({"prototypes": "kmeans"}, "prototypes"),
+        ({"base": 0.5}, "base"),
+    ],
+)
+def test_wuaknn_bad_parameters_name_themselves(params, match):
+    X, D = make_artificial(20, random_state=0)
+    with pytest.raises(ValueError, match=match):
+        WUAKNN(**params).fit(X, D)
 
 
 def test_zero_feature_rows_are_rejected():

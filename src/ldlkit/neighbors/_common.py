@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.special import ndtr
+from scipy.special import ndtr, ndtri
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseLDL
@@ -54,12 +54,53 @@ def clipped_gaussian_sample_mean(
 ) -> np.ndarray:
     """Monte-Carlo ``mean_t clip(mean + sqrt(variance) * noise[..., t], 0, 1)``.
 
-    ``mean`` has shape (n, K) and ``noise`` (K, T) standard-normal draws: each of the K means gets
-    its own T draws, shared by all n queries (common random numbers; see UAKNN's notes).
+    ``mean`` has shape (n, K). ``noise`` holds standard-normal draws, either (K', T) with K' >= K:
+    each of the K means gets its own T draws, shared by all n queries (common random numbers; see
+    UAKNN's notes), or (n, K', T): every query has its own draws.
     """
-    draws = mean[:, :, None] + np.sqrt(variance) * noise[None, : mean.shape[1], :]
+    K = mean.shape[1]
+    noise = noise[None, :K, :] if noise.ndim == 2 else noise[:, :K, :]
+    draws = mean[:, :, None] + np.sqrt(variance) * noise
     np.clip(draws, 0.0, 1.0, out=draws)
     return draws.mean(axis=2)
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser, element-wise on uint64 arrays (wrapping arithmetic)."""
+    z = x + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+def query_normals(X: np.ndarray, seed: int, shape: tuple[int, ...]) -> np.ndarray:
+    """Standard-normal draws of ``shape`` for every row of ``X``, a function of the row and seed.
+
+    Each row's float64 bit patterns are hashed into a 64-bit key (a sum of the patterns times odd
+    per-column multipliers, then mixed; rows that differ get different keys except with
+    probability about 2**-64); draw ``j`` of that row is the inverse normal CDF of the uniform
+    number given by ``splitmix64(key ^ splitmix64(seed + j))``.
+    So a row gets the same draws whatever rows it is predicted with and in whichever block,
+    different rows get independent-looking draws, and nothing depends on a generator's state.
+
+    Returns
+    -------
+    ndarray of shape (n_rows, *shape)
+    """
+    seed = np.uint64(seed)
+    bits = np.ascontiguousarray(X, dtype=np.float64).view(np.uint64)
+    multipliers = _splitmix64(np.arange(bits.shape[1], dtype=np.uint64) + seed) | np.uint64(1)
+    keys = _splitmix64((bits * multipliers).sum(axis=1, dtype=np.uint64) ^ seed)
+    count = int(np.prod(shape))
+    counters = _splitmix64(np.arange(count, dtype=np.uint64) + seed)
+    u = _splitmix64(keys[:, None] ^ counters[None, :])
+    uniform = ((u >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
+    return ndtri(uniform).reshape((len(X), *shape))
 
 
 class _NeighborsBase(BaseLDL):
@@ -159,10 +200,19 @@ class _NeighborsBase(BaseLDL):
         return view
 
     def _members(self) -> list[np.ndarray]:
-        """Prototype membership: for label i, the rows with ``D[:, i] > 1/L`` (ascending)."""
+        """Prototype membership, ascending row indices per label.
+
+        ``prototypes="threshold"`` (paper Eq. 2, the default): for label i, the rows with
+        ``D[:, i] > 1/L`` (prototypes may overlap). ``prototypes="argmax"``: each row belongs to
+        the prototype of its largest degree (the first one on ties), a partition of the rows.
+        """
         if self._members_cache is None:
             D = self._distributions
-            mask = D > 1.0 / D.shape[1]
+            if getattr(self, "prototypes", "threshold") == "argmax":
+                mask = np.zeros(D.shape, dtype=bool)
+                mask[np.arange(len(D)), D.argmax(axis=1)] = True
+            else:
+                mask = D > 1.0 / D.shape[1]
             members = [np.flatnonzero(mask[:, i]) for i in range(D.shape[1])]
             if not any(len(m) for m in members):
                 # Every training row is exactly uniform: no prototype has a member. Fall back to

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseLDL
 
@@ -18,7 +19,8 @@ class LDLEnsemble(BaseLDL):
 
     Each member is a clone of an estimator given in ``estimators``; members that take a
     ``random_state`` get one drawn from this ensemble's ``random_state``, so the ensemble is seeded
-    as a whole. ``partial_fit`` forwards new rows to every member (all must support it).
+    as a whole. ``partial_fit`` forwards new rows to every member (all must support it), and so
+    does :meth:`remove` with the positions of rows to drop.
 
     Parameters
     ----------
@@ -89,6 +91,32 @@ class LDLEnsemble(BaseLDL):
                 )
         for member in self.estimators_:
             member.partial_fit(X, D)
+
+    def remove(self, indices) -> LDLEnsemble:
+        """Drop training rows by position from every member.
+
+        Every member must have a ``remove`` method (the kNN family does); positions are those of
+        :meth:`ldlkit.neighbors.UAKNN.remove`. With exact members, predictions afterwards equal
+        those of the ensemble fitted on the remaining rows with the same ``random_state``.
+
+        Parameters
+        ----------
+        indices : int or array-like of int
+            Positions of the training rows to drop.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self, "estimators_")
+        for member in self.estimators_:
+            if not callable(getattr(member, "remove", None)):
+                raise AttributeError(
+                    f"ensemble member {type(member).__name__} does not support remove."
+                )
+        for member in self.estimators_:
+            member.remove(indices)
+        return self
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
         total = np.zeros((len(X), self.n_labels_))

@@ -11,11 +11,21 @@ from ._common import (
     _NeighborsBase,
     clipped_gaussian_mean,
     clipped_gaussian_sample_mean,
+    query_normals,
     softmax_base,
 )
 
 _WEIGHT_MODES = ("monte_carlo", "expected")
 _WEIGHT_MEANS = ("softmax", "cosine")
+_PROTOTYPE_RULES = ("threshold", "argmax")
+_DRAWS = ("shared", "per_query")
+#: Per-query Monte-Carlo draws are generated for at most this many numbers at a time.
+_DRAW_CHUNK = 2**22
+
+
+def _check_prototypes(value) -> None:
+    if value not in _PROTOTYPE_RULES:
+        raise ValueError(f"prototypes must be one of {_PROTOTYPE_RULES}, got {value!r}.")
 
 
 class UAKNN(_NeighborsBase):
@@ -49,10 +59,23 @@ class UAKNN(_NeighborsBase):
         parameters each weight's Monte-Carlo error is about 0.035-0.04 (mean absolute), and the
         predictions differ by 0.00004 (Yeast_alpha) to 0.0045 (M2B) in mean absolute degree
         (measured; see ``docs/reproduction.md``).
+    draws : {"shared", "per_query"}, default="shared"
+        Monte-Carlo mode only. ``"shared"``: ``n_samples`` draws per label are drawn once in
+        ``fit`` and reused for every query (common random numbers). ``"per_query"``: every query
+        gets its own draws, as in the paper's per-sample description; they are a deterministic
+        function of ``random_state`` and the query row (see Notes), so the guarantees below still
+        hold. With shared draws the Monte-Carlo error is the same for every query and does not
+        average out over a test set; with per-query draws it does.
     weight_mean : {"softmax", "cosine"}, default="softmax"
         Mean of the Gaussians: the softmax-normalised similarity ``p_i`` (Step 1 normalises the
         similarities "to make the weights sum to 1" before Step 2 uses them) or the raw cosine
         similarity ``mu_i`` (Step 2's literal wording). The paper is ambiguous; see the docs.
+    prototypes : {"threshold", "argmax"}, default="threshold"
+        How the prototypes are built. ``"threshold"`` is Eq. 2 literally: label ``i``'s prototype
+        holds the rows with ``D[:, i] > 1/L`` (prototypes overlap; an exactly uniform row is in
+        none). ``"argmax"`` partitions the rows by their largest degree (first label on ties), the
+        reading under which, as the paper's text says, the prototype sizes sum to the number of
+        training rows.
     prototype_matching : bool, default=True
         False is the paper's ablation "w/o prototype matching": the ``L`` most similar rows of the
         whole training set replace the per-prototype best rows.
@@ -86,7 +109,10 @@ class UAKNN(_NeighborsBase):
         L2-normalised training rows.
     noise_ : ndarray of shape (2, n_labels, n_samples) or None
         Standard-normal draws for ``S`` (``noise_[0]``) and ``c`` (``noise_[1]``), drawn once in
-        ``fit`` from ``random_state``; None with ``weights="expected"``.
+        ``fit`` from ``random_state``; None with ``weights="expected"`` or ``draws="per_query"``.
+    draw_seed_ : int or None
+        With ``draws="per_query"``, the seed (drawn from ``random_state`` in ``fit``) from which
+        every query's draws are derived; None otherwise.
     n_train_ : int
         Number of training rows held.
 
@@ -97,6 +123,10 @@ class UAKNN(_NeighborsBase):
     ``n_samples`` draws of its own clipped Gaussian, but the prediction for a row does not depend
     on which other rows are predicted with it, on the block size, or on ``partial_fit``/``remove``
     calls — so ``partial_fit`` gives exactly the predictions of ``fit`` on the union.
+    With ``draws="per_query"`` each query's ``2 x L x n_samples`` draws are computed from
+    ``draw_seed_`` and a hash of the query row (:func:`~ldlkit.neighbors._common.query_normals`):
+    independent draws for different queries, the same draws for the same row, and the same
+    guarantees (no dependence on the batch, the block size, ``partial_fit`` or ``remove``).
 
     *Empty prototypes.* A label whose prototype has no row (no training row has a degree above
     ``1/L`` on it) is left out: its ``p_i`` and weight are 0 and the softmax runs over the other
@@ -123,7 +153,9 @@ class UAKNN(_NeighborsBase):
         c_ratio: float = 0.05,
         base: float = 2.0,
         weights: str = "monte_carlo",
+        draws: str = "shared",
         weight_mean: str = "softmax",
+        prototypes: str = "threshold",
         prototype_matching: bool = True,
         perturbation: bool = True,
         random_state=None,
@@ -138,7 +170,9 @@ class UAKNN(_NeighborsBase):
         self.c_ratio = c_ratio
         self.base = base
         self.weights = weights
+        self.draws = draws
         self.weight_mean = weight_mean
+        self.prototypes = prototypes
         self.prototype_matching = prototype_matching
         self.perturbation = perturbation
         self.random_state = random_state
@@ -155,10 +189,13 @@ class UAKNN(_NeighborsBase):
         check_in_range(self.base, name="base", low=1.0, closed="neither")
         if self.weights not in _WEIGHT_MODES:
             raise ValueError(f"weights must be one of {_WEIGHT_MODES}, got {self.weights!r}.")
+        if self.draws not in _DRAWS:
+            raise ValueError(f"draws must be one of {_DRAWS}, got {self.draws!r}.")
         if self.weight_mean not in _WEIGHT_MEANS:
             raise ValueError(
                 f"weight_mean must be one of {_WEIGHT_MEANS}, got {self.weight_mean!r}."
             )
+        _check_prototypes(self.prototypes)
         for name in ("prototype_matching", "perturbation"):
             if not isinstance(getattr(self, name), bool | np.bool_):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}.")
@@ -166,11 +203,13 @@ class UAKNN(_NeighborsBase):
 
     def _fit(self, X: np.ndarray, D: np.ndarray) -> None:
         self._check_params()
+        self.noise_, self.draw_seed_ = None, None
         if self.weights == "monte_carlo":
             rng = check_random_state(self.random_state)
-            self.noise_ = rng.standard_normal((2, D.shape[1], self.n_samples))
-        else:
-            self.noise_ = None
+            if self.draws == "shared":
+                self.noise_ = rng.standard_normal((2, D.shape[1], self.n_samples))
+            else:
+                self.draw_seed_ = int(rng.randint(0, 2**62, dtype=np.int64))
         super()._fit(X, D)
 
     # -- the method, step by step ------------------------------------------------------------
@@ -181,8 +220,11 @@ class UAKNN(_NeighborsBase):
             return scores[:, :, 0], index[:, :, 0]
         return self.index_.topk(X, self.n_labels_)
 
-    def _uncertainty_weights(self, mu: np.ndarray) -> np.ndarray:
-        """Steps 1-4: ``w_i = S(p_i) + c_i`` from the similarities ``mu`` (n, K)."""
+    def _uncertainty_weights(self, mu: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
+        """Steps 1-4: ``w_i = S(p_i) + c_i`` from the similarities ``mu`` (n, K).
+
+        ``X`` (the query rows) is needed only for per-query Monte-Carlo draws.
+        """
         valid = np.isfinite(mu)
         p = softmax_base(mu)  # Step 1: plain (base e) softmax; empty prototypes get 0
         mean = p if self.weight_mean == "softmax" else np.where(valid, mu, 0.0)
@@ -190,17 +232,30 @@ class UAKNN(_NeighborsBase):
             w = clipped_gaussian_mean(mean, self.variance)
             if self.perturbation:
                 w = w + clipped_gaussian_mean(self.c_ratio * mean, self.variance)
+        elif self.noise_ is not None:
+            w = self._sampled_weights(mean, self.noise_)
         else:
-            w = clipped_gaussian_sample_mean(mean, self.variance, self.noise_[0])
-            if self.perturbation:
-                w += clipped_gaussian_sample_mean(
-                    self.c_ratio * mean, self.variance, self.noise_[1]
-                )
+            if X is None:
+                raise ValueError("per-query draws need the query rows X.")
+            w = np.empty_like(mean)
+            K = mean.shape[1]
+            step = max(1, _DRAW_CHUNK // (2 * K * self.n_samples))
+            for start in range(0, len(mean), step):
+                rows = slice(start, start + step)
+                noise = query_normals(X[rows], self.draw_seed_, (2, K, self.n_samples))
+                w[rows] = self._sampled_weights(mean[rows], noise.swapaxes(0, 1))
         return np.where(valid, w, 0.0)
+
+    def _sampled_weights(self, mean: np.ndarray, noise: np.ndarray) -> np.ndarray:
+        """Monte-Carlo ``S + c`` with ``noise[0]`` for ``S`` and ``noise[1]`` for ``c``."""
+        w = clipped_gaussian_sample_mean(mean, self.variance, noise[0])
+        if self.perturbation:
+            w += clipped_gaussian_sample_mean(self.c_ratio * mean, self.variance, noise[1])
+        return w
 
     def _predict_block(self, X: np.ndarray) -> np.ndarray:
         mu, index = self._neighbours(X)
-        w = self._uncertainty_weights(mu)
+        w = self._uncertainty_weights(mu, X)
         combined = np.einsum("nk,nkj->nj", w, self._distributions[np.maximum(index, 0)])
         return softmax_base(combined, self.base)
 
@@ -211,13 +266,20 @@ class WUAKNN(_NeighborsBase):
     Prototype matching as in :class:`UAKNN` (the most cosine-similar row of each label's
     prototype), then the ``L`` similarities are normalised with Softmax* (base ``base``) and used
     directly as the weights of a convex combination of the matched rows' distributions: no
-    Gaussian sampling, no perturbation, no Softmax* on the output (the combination already lies
-    on the simplex).
+    Gaussian sampling, no perturbation and, by default, no Softmax* on the output (the
+    combination already lies on the simplex).
 
     Parameters
     ----------
     base : float, default=2.0
-        Base of the Softmax* that turns similarities into weights.
+        Base of the Softmax* that turns similarities into weights (and of the output Softmax*
+        when ``output_softmax=True``).
+    output_softmax : bool, default=False
+        True keeps UAKNN's Eq. 3 on the output, ``Softmax*(sum_i w_i D_i)``, with the Softmax*
+        weights in place of the uncertainty-aware ones. The paper does not say whether WUAKNN
+        keeps it; see ``docs/reproduction.md``.
+    prototypes : {"threshold", "argmax"}, default="threshold"
+        As in :class:`UAKNN`.
     backend, device, block_size, dtype, index_params
         As in :class:`UAKNN`.
 
@@ -236,6 +298,8 @@ class WUAKNN(_NeighborsBase):
         self,
         *,
         base: float = 2.0,
+        output_softmax: bool = False,
+        prototypes: str = "threshold",
         backend: str = "numpy",
         device: str = "cpu",
         block_size: int | None = None,
@@ -243,6 +307,8 @@ class WUAKNN(_NeighborsBase):
         index_params: dict | None = None,
     ) -> None:
         self.base = base
+        self.output_softmax = output_softmax
+        self.prototypes = prototypes
         self.backend = backend
         self.device = device
         self.block_size = block_size
@@ -251,9 +317,13 @@ class WUAKNN(_NeighborsBase):
 
     def _check_params(self) -> None:
         check_in_range(self.base, name="base", low=1.0, closed="neither")
+        if not isinstance(self.output_softmax, bool | np.bool_):
+            raise ValueError(f"output_softmax must be True or False, got {self.output_softmax!r}.")
+        _check_prototypes(self.prototypes)
         super()._check_params()
 
     def _predict_block(self, X: np.ndarray) -> np.ndarray:
         scores, index = self.index_.prototype_topk(X, self._members(), 1)
         w = softmax_base(scores[:, :, 0], self.base)
-        return np.einsum("nk,nkj->nj", w, self._distributions[np.maximum(index[:, :, 0], 0)])
+        combined = np.einsum("nk,nkj->nj", w, self._distributions[np.maximum(index[:, :, 0], 0)])
+        return softmax_base(combined, self.base) if self.output_softmax else combined
