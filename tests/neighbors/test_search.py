@@ -138,3 +138,42 @@ def test_torch_cpu_backend_gives_the_numpy_predictions_for_the_family(name):
     a = cls(dtype="float64", **params).fit(X[:120], D[:120]).predict(X[120:])
     b = cls(dtype="float64", backend="torch", **params).fit(X[:120], D[:120]).predict(X[120:])
     np.testing.assert_allclose(b, a, atol=1e-10)
+
+
+def _tied_rows():
+    """Training rows at exactly equal distance from each query: unit steps around it."""
+    centre = np.array([5.0, 5.0])
+    steps = np.array([[1, 0], [0, 1], [-1, 0], [0, -1], [1, 0], [0, 1]], dtype=float)
+    far = np.array([[9.0, 9.0], [0.0, 9.0], [9.0, 0.0]])
+    # Rows 0-5 tie (two are duplicates), rows 6-8 are farther away.
+    T = np.vstack([centre + steps, far])
+    return T, np.vstack([centre, centre])
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+@pytest.mark.parametrize("k", [1, 2, 4, 7])
+def test_exact_ties_go_to_the_lowest_row(backend, k):
+    if backend == "torch" and not torch_available():
+        pytest.skip("torch is not installed")
+    T, Q = _tied_rows()
+    index = SearchIndex("euclidean", backend=backend, dtype="float32").fit(T)
+    scores, idx = index.topk(Q, k)
+    expected = list(range(min(k, 6))) + [6, 7, 8][: max(0, k - 6)]
+    np.testing.assert_array_equal(idx, [expected, expected])
+    assert (np.diff(scores, axis=1) <= 0).all()
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+@pytest.mark.parametrize("k", [1, 3])
+def test_prototype_ties_go_to_the_lowest_row(backend, k):
+    if backend == "torch" and not torch_available():
+        pytest.skip("torch is not installed")
+    T, Q = _tied_rows()
+    # Cosine around a centre far from the origin: shift so that the query direction ties too.
+    members = [np.array([1, 3, 4, 5]), np.array([0, 2, 6]), np.arange(9)]
+    index = SearchIndex("euclidean", backend=backend, dtype="float32").fit(T)
+    scores, idx = index.prototype_topk(Q, members, k)
+    assert idx[0, 0, :k].tolist() == [1, 3, 4][:k]
+    assert idx[0, 1, :k].tolist() == [0, 2, 6][:k]
+    assert idx[0, 2, :k].tolist() == [0, 1, 2][:k]
+    np.testing.assert_array_equal(idx[0], idx[1])

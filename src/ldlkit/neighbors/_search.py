@@ -277,10 +277,7 @@ class SearchIndex:
                 everything = np.arange(self.n_rows)
                 scores[sl], index[sl] = self._faiss_search("all", everything, Qb, k)
             elif self.backend == "torch":
-                import torch
-
-                S = self._scores_torch(Qb)
-                values, idx = torch.topk(S, k, dim=1, largest=True, sorted=True)
+                values, idx = _torch_topk(self._scores_torch(Qb), k)
                 scores[sl] = values.double().cpu().numpy()
                 index[sl] = idx.cpu().numpy()
             else:
@@ -349,6 +346,11 @@ class SearchIndex:
 
         cache = self._torch_rows()
         S = self._scores_torch(Qb)
+        n = S.shape[0]
+        # Every label's result is written into one device tensor and copied to the host once per
+        # block: a copy per label would synchronise with the GPU L times per block.
+        values_all = torch.full((n, len(members), k), -torch.inf, dtype=S.dtype, device=S.device)
+        index_all = torch.full((n, len(members), k), -1, dtype=torch.int64, device=S.device)
         for label, rows in enumerate(members):
             kk = min(k, len(rows))
             if kk == 0:
@@ -356,15 +358,48 @@ class SearchIndex:
             key = (label, len(rows), int(rows[0]), int(rows[-1]))
             idx_t = cache["members"].get(key)
             if idx_t is None:
-                idx_t = torch.from_numpy(rows).to(cache["device"])
+                idx_t = torch.from_numpy(np.asarray(rows, dtype=np.int64)).to(cache["device"])
                 cache["members"][key] = idx_t
-            sub = S.index_select(1, idx_t) if len(rows) < self.n_rows else S
-            if kk == 1:
-                values, pos = sub.max(dim=1, keepdim=True)
-            else:
-                values, pos = torch.topk(sub, kk, dim=1, largest=True, sorted=True)
-            scores_out[:, label, :kk] = values.double().cpu().numpy()
-            index_out[:, label, :kk] = rows[pos.cpu().numpy()]
+            whole = len(rows) == self.n_rows
+            sub = S if whole else S.index_select(1, idx_t)
+            values, pos = _torch_topk(sub, kk)
+            values_all[:, label, :kk] = values
+            index_all[:, label, :kk] = pos if whole else idx_t[pos]
+        scores_out[...] = values_all.double().cpu().numpy()
+        index_out[...] = index_all.cpu().numpy()
+
+
+def _torch_topk(S, k: int):
+    """Row-wise top-k of a torch score matrix, best first; ties go to the lower column index.
+
+    This is :func:`_numpy_topk`'s rule, so the torch and numpy backends pick the same rows.
+    ``torch.topk`` returns tied scores in an unspecified order (in practice the higher columns
+    first), and exact ties are common on real data: Movie's sparse features give equal Euclidean
+    distances to different training rows, and AA-kNN then averaged different neighbours.
+    """
+    import torch
+
+    if k == 1:
+        # torch.max returns the first maximal index, as np.argmax does.
+        return S.max(dim=1, keepdim=True)
+    values, pos = torch.topk(S, k, dim=1, largest=True, sorted=True)
+    kth = values[:, -1:]
+    # Rows where more columns tie with the k-th score than fit: keep every column above it and
+    # the lowest-indexed of the tied ones.
+    spill = ((S >= kth).sum(dim=1) > k).nonzero().squeeze(1)
+    if len(spill):
+        St, kt = S[spill], kth[spill]
+        above, tied = St > kt, St == kt
+        need = k - above.sum(dim=1, keepdim=True)
+        chosen = above | (tied & (tied.cumsum(dim=1) <= need))
+        cols = chosen.nonzero()[:, 1].view(-1, k)  # row-major: each row's columns ascending
+        pos[spill] = cols
+        values[spill] = St.gather(1, cols)
+    # Order by score descending, then column ascending (a stable sort on each key, minor first).
+    order = torch.argsort(pos, dim=1, stable=True)
+    values, pos = values.gather(1, order), pos.gather(1, order)
+    order = torch.argsort(values, dim=1, descending=True, stable=True)
+    return values.gather(1, order), pos.gather(1, order)
 
 
 def _numpy_topk(S: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
