@@ -9,8 +9,10 @@ subclasses implement.
 * :class:`BaseLabelEnhancer` — label enhancement: ``fit_transform(X, logical)`` recovers label
   distributions from 0/1 logical labels. Subclasses implement ``_fit_transform(X, logical)``.
 
-Every concrete subclass is registered automatically and listed by :func:`all_estimators`, so the
-common tests pick it up without being told.
+Every concrete subclass defined inside the ``ldlkit`` package is registered automatically and
+listed by :func:`all_estimators`, so the common tests pick it up without being told. A user's own
+subclass (defined outside ``ldlkit``) is an ordinary estimator: it is not registered, so its name
+may be anything, including the name of an ldlkit estimator.
 """
 
 from __future__ import annotations
@@ -46,14 +48,25 @@ _ESTIMATOR_MODULES = (
 )
 
 
+def _is_ldlkit_module(module: str | None) -> bool:
+    return module is not None and (module == "ldlkit" or module.startswith("ldlkit."))
+
+
 class _Registered:
-    """Mixin: concrete subclasses (not starting with ``_``, not marked abstract) are registered."""
+    """Mixin: ldlkit's concrete subclasses (not starting with ``_``, not abstract) are registered.
+
+    Classes defined outside the ``ldlkit`` package are left alone: registering them would make a
+    user's ``class AAKNN(BaseLDL)`` clash with ldlkit's own, and would let classes defined in test
+    files leak into :func:`all_estimators`.
+    """
 
     #: Set ``_abstract = True`` in the body of an intermediate base class to keep it unregistered.
     _abstract: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if not _is_ldlkit_module(cls.__module__):
+            return
         if cls.__dict__.get("_abstract", False) or cls.__name__.startswith("_"):
             return
         if inspect.isabstract(cls):
@@ -150,7 +163,9 @@ class BaseLDL(_Registered, BaseEstimator):
         from .metrics import cosine
 
         D = check_distributions(D, n_labels=getattr(self, "n_labels_", None))
-        return cosine(D, self.predict(X))
+        P = self.predict(X)
+        check_same_length(X=P, D=D)
+        return cosine(D, P)
 
     # -- for subclasses -----------------------------------------------------------------------
     def _fit(self, X: np.ndarray, D: np.ndarray) -> None:  # pragma: no cover - abstract
