@@ -260,6 +260,17 @@ BAD_FIT_INPUTS = {
         r"X must contain numbers",
     ),
     "None X": (lambda X, D: (None, D), TypeError, r"X must be"),
+    "numeric text in D": (lambda X, D: (X, D.astype(str)), TypeError, r"D must contain numbers"),
+    "text in an object X": (
+        lambda X, D: (_with(X.astype(object), 1, 1, "high"), D),
+        TypeError,
+        r"X must contain numbers only, got the text value 'high' at row 1, column 1",
+    ),
+    "None in an object X": (
+        lambda X, D: (_with(X.astype(object), 1, 1, None), D),
+        ValueError,
+        r"X contains None.*at row 1, column 1",
+    ),
 }
 
 
