@@ -5,6 +5,7 @@ A new estimator is picked up automatically; ``_test_params`` on its class keeps 
 
 from __future__ import annotations
 
+import doctest
 import importlib
 import inspect
 import json
@@ -120,6 +121,33 @@ def test_user_subclasses_are_not_registered_and_never_clash():
     assert registered["MeanPredictor"] is DummyMeanPredictor
     assert "MyEnhancer" not in registered
     assert MeanPredictor().get_params() == {}
+
+
+FOUNDATION_MODULES = [
+    "ldlkit.base",
+    "ldlkit.dummy",
+    "ldlkit.metrics",
+    "ldlkit._validation",
+    "ldlkit.datasets._artificial",
+    "ldlkit.datasets._loaders",
+    "ldlkit.datasets._registry",
+]
+
+
+@pytest.mark.parametrize("module_name", FOUNDATION_MODULES)
+def test_docstring_examples_run(module_name):
+    from ldlkit.datasets import _registry
+
+    module = importlib.import_module(module_name)
+    saved = dict(_registry.DATASETS), dict(_registry._BY_KEY)
+    try:
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE, verbose=False)
+    finally:  # examples may register a dataset: leave the registry as it was
+        _registry.DATASETS.clear()
+        _registry.DATASETS.update(saved[0])
+        _registry._BY_KEY.clear()
+        _registry._BY_KEY.update(saved[1])
+    assert result.failed == 0, f"{result.failed} docstring example(s) failed in {module_name}"
 
 
 def test_get_estimator_and_kind_errors():
