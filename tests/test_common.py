@@ -150,6 +150,29 @@ def test_docstring_examples_run(module_name):
     assert result.failed == 0, f"{result.failed} docstring example(s) failed in {module_name}"
 
 
+def test_torch_estimators_without_torch_name_the_extra(monkeypatch, data):
+    # The gate every torch estimator goes through: fit raises an ImportError naming the extra
+    # (setting sys.modules["torch"] to None makes "import torch" fail as if it were absent).
+    class _TorchLDL(BaseLDL):
+        _requires_torch = True
+
+        def __init__(self):
+            pass
+
+    class _TorchLE(BaseLabelEnhancer):
+        _requires_torch = True
+
+        def __init__(self):
+            pass
+
+    monkeypatch.setitem(sys.modules, "torch", None)
+    X, D, _, _ = data
+    with pytest.raises(ImportError, match=r"_TorchLDL needs PyTorch.*ldlkit\[torch\]"):
+        _TorchLDL().fit(X, D)
+    with pytest.raises(ImportError, match=r"_TorchLE needs PyTorch.*ldlkit\[torch\]"):
+        _TorchLE().fit(X, np.eye(3)[np.arange(len(X)) % 3])
+
+
 def test_get_estimator_and_kind_errors():
     assert get_estimator("meanpredictor") is DummyMeanPredictor
     with pytest.raises(ValueError, match="unknown estimator 'NoSuch'.*MeanPredictor"):
@@ -220,6 +243,7 @@ def test_inputs_are_not_mutated(name, cls, data):
     X_copy, D_copy, T_copy = X.copy(), D.copy(), X_test.copy()
     est = with_seed(make_estimator(cls)).fit(X, D)
     est.predict(X_test)
+    est.score(X_test, D[: len(X_test)])
     np.testing.assert_array_equal(X, X_copy)
     np.testing.assert_array_equal(D, D_copy)
     np.testing.assert_array_equal(X_test, T_copy)
@@ -318,7 +342,9 @@ def test_renormalize_option_rescales_rows(name, cls, data):
     scaled = D * np.linspace(0.5, 1.5, len(D))[:, None]
     est = with_seed(make_estimator(cls))
     reference = clone(est).fit(X, D).predict(X_test)
+    scaled_copy = scaled.copy()
     np.testing.assert_allclose(est.fit(X, scaled, renormalize=True).predict(X_test), reference)
+    np.testing.assert_array_equal(scaled, scaled_copy)  # rescaled a copy, not the caller's array
 
 
 @pytest.mark.parametrize(("name", "cls"), LDL_ESTIMATORS, ids=IDS_LDL)
