@@ -20,9 +20,10 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
@@ -110,7 +111,7 @@ class BaseLDL(_Registered, BaseEstimator):
     _partial_fit_is_exact: ClassVar[bool] = False
 
     # -- public API -------------------------------------------------------------------------
-    def fit(self, X, D, *, renormalize: bool = False):
+    def fit(self, X: ArrayLike, D: ArrayLike, *, renormalize: bool = False) -> Self:
         """Fit the model to features ``X`` (n, d) and label distributions ``D`` (n, L).
 
         Parameters
@@ -131,7 +132,7 @@ class BaseLDL(_Registered, BaseEstimator):
         self._fit(X, D)
         return self
 
-    def partial_fit(self, X, D, *, renormalize: bool = False):
+    def partial_fit(self, X: ArrayLike, D: ArrayLike, *, renormalize: bool = False) -> Self:
         """Add training rows to a fitted model (or fit it, on the first call).
 
         Only estimators that implement ``_partial_fit`` support this; for them the predictions
@@ -147,7 +148,7 @@ class BaseLDL(_Registered, BaseEstimator):
         self._partial_fit(X, D)
         return self
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predict label distributions: an array (n_samples, n_labels) of rows on the simplex."""
         check_is_fitted(self, "n_labels_")
         X = check_features(X, n_features=self.n_features_in_)
@@ -155,7 +156,7 @@ class BaseLDL(_Registered, BaseEstimator):
             check_nonzero_rows(X)
         return to_simplex(self._predict(X))
 
-    def score(self, X, D) -> float:
+    def score(self, X: ArrayLike, D: ArrayLike) -> float:
         """Mean cosine similarity between ``D`` and the predictions (higher is better).
 
         Use :func:`ldlkit.metrics.get_scorer` to select another metric in model selection.
@@ -213,7 +214,7 @@ class BaseLabelEnhancer(_Registered, BaseEstimator):
     _requires_torch: ClassVar[bool] = False
     _test_params: ClassVar[dict[str, Any]] = {}
 
-    def fit(self, X, logical):
+    def fit(self, X: ArrayLike, logical: ArrayLike) -> Self:
         """Recover label distributions for ``X`` from 0/1 ``logical`` labels; returns ``self``."""
         if self._requires_torch:
             from ._optional import require_torch
@@ -234,7 +235,7 @@ class BaseLabelEnhancer(_Registered, BaseEstimator):
         self.label_distribution_ = to_simplex(self._fit_transform(X, logical))
         return self
 
-    def fit_transform(self, X, logical) -> np.ndarray:
+    def fit_transform(self, X: ArrayLike, logical: ArrayLike) -> np.ndarray:
         """Fit and return the recovered label distributions, shape (n_samples, n_labels)."""
         return self.fit(X, logical).label_distribution_.copy()
 

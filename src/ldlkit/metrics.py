@@ -48,6 +48,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.metrics import make_scorer
 
 from ._validation import as_float_array
@@ -104,13 +105,13 @@ def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
-def _reduce(values: np.ndarray, average: bool):
+def _reduce(values: np.ndarray, average: bool) -> float | np.ndarray:
     if not isinstance(average, bool | np.bool_):
         raise TypeError(f"average must be True or False, got {average!r}.")
     return float(values.mean()) if average else values
 
 
-def chebyshev(D_true, D_pred, *, average: bool = True):
+def chebyshev(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> float | np.ndarray:
     """Chebyshev distance ``max_j |d_j - p_j|`` (lower is better).
 
     Examples
@@ -122,20 +123,34 @@ def chebyshev(D_true, D_pred, *, average: bool = True):
     return _reduce(np.abs(D_true - D_pred).max(axis=1), average)
 
 
-def clark(D_true, D_pred, *, average: bool = True):
-    """Clark distance ``sqrt(sum_j (d_j - p_j)^2 / (d_j + p_j)^2)`` (lower is better)."""
+def clark(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> float | np.ndarray:
+    """Clark distance ``sqrt(sum_j (d_j - p_j)^2 / (d_j + p_j)^2)`` (lower is better).
+
+    Examples
+    --------
+    >>> round(clark([[0.5, 0.5]], [[0.25, 0.75]]), 4)
+    0.3887
+    """
     D_true, D_pred = _check_pair(D_true, D_pred)
     ratio = _safe_ratio(D_true - D_pred, D_true + D_pred)
     return _reduce(np.sqrt((ratio**2).sum(axis=1)), average)
 
 
-def canberra(D_true, D_pred, *, average: bool = True):
-    """Canberra distance ``sum_j |d_j - p_j| / (d_j + p_j)`` (lower is better)."""
+def canberra(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> float | np.ndarray:
+    """Canberra distance ``sum_j |d_j - p_j| / (d_j + p_j)`` (lower is better).
+
+    Examples
+    --------
+    >>> round(canberra([[0.5, 0.5]], [[0.25, 0.75]]), 4)
+    0.5333
+    """
     D_true, D_pred = _check_pair(D_true, D_pred)
     return _reduce(_safe_ratio(np.abs(D_true - D_pred), D_true + D_pred).sum(axis=1), average)
 
 
-def kl_divergence(D_true, D_pred, *, average: bool = True, eps: float = DEFAULT_EPS):
+def kl_divergence(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True, eps: float = DEFAULT_EPS
+) -> float | np.ndarray:
     """Kullback-Leibler divergence ``sum_j d_j log(d_j / p_j)`` (lower is better).
 
     Zero true degrees contribute 0; predicted degrees are floored at ``eps`` (see module notes).
@@ -165,41 +180,81 @@ def kl_divergence(D_true, D_pred, *, average: bool = True, eps: float = DEFAULT_
     return _reduce(terms.sum(axis=1), average)
 
 
-def cosine(D_true, D_pred, *, average: bool = True):
-    """Cosine similarity (higher is better; 1 for identical rows)."""
+def cosine(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> float | np.ndarray:
+    """Cosine similarity (higher is better; 1 for identical rows).
+
+    Examples
+    --------
+    >>> round(cosine([[0.5, 0.5]], [[0.25, 0.75]]), 4)
+    0.8944
+    """
     D_true, D_pred = _check_pair(D_true, D_pred)
     norms = np.linalg.norm(D_true, axis=1) * np.linalg.norm(D_pred, axis=1)
     return _reduce(_safe_ratio((D_true * D_pred).sum(axis=1), norms), average)
 
 
-def intersection(D_true, D_pred, *, average: bool = True):
-    """Intersection similarity ``sum_j min(d_j, p_j)`` (higher is better)."""
+def intersection(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True
+) -> float | np.ndarray:
+    """Intersection similarity ``sum_j min(d_j, p_j)`` (higher is better).
+
+    Examples
+    --------
+    >>> intersection([[0.5, 0.5]], [[0.25, 0.75]])
+    0.75
+    """
     D_true, D_pred = _check_pair(D_true, D_pred)
     return _reduce(np.minimum(D_true, D_pred).sum(axis=1), average)
 
 
-def euclidean(D_true, D_pred, *, average: bool = True):
-    """Euclidean distance (lower is better)."""
+def euclidean(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> float | np.ndarray:
+    """Euclidean distance (lower is better).
+
+    Examples
+    --------
+    >>> round(euclidean([[0.5, 0.5]], [[0.25, 0.75]]), 4)
+    0.3536
+    """
     D_true, D_pred = _check_pair(D_true, D_pred)
     return _reduce(np.sqrt(((D_true - D_pred) ** 2).sum(axis=1)), average)
 
 
-def sorensen(D_true, D_pred, *, average: bool = True):
-    """Sørensen distance ``sum_j |d_j - p_j| / sum_j (d_j + p_j)`` (lower is better)."""
+def sorensen(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> float | np.ndarray:
+    """Sørensen distance ``sum_j |d_j - p_j| / sum_j (d_j + p_j)`` (lower is better).
+
+    Examples
+    --------
+    >>> sorensen([[0.5, 0.5]], [[0.25, 0.75]])
+    0.25
+    """
     D_true, D_pred = _check_pair(D_true, D_pred)
     return _reduce(
         _safe_ratio(np.abs(D_true - D_pred).sum(axis=1), (D_true + D_pred).sum(axis=1)), average
     )
 
 
-def squared_chi2(D_true, D_pred, *, average: bool = True):
-    """Squared chi-square distance ``sum_j (d_j - p_j)^2 / (d_j + p_j)`` (lower is better)."""
+def squared_chi2(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True
+) -> float | np.ndarray:
+    """Squared chi-square distance ``sum_j (d_j - p_j)^2 / (d_j + p_j)`` (lower is better).
+
+    Examples
+    --------
+    >>> round(squared_chi2([[0.5, 0.5]], [[0.25, 0.75]]), 4)
+    0.1333
+    """
     D_true, D_pred = _check_pair(D_true, D_pred)
     return _reduce(_safe_ratio((D_true - D_pred) ** 2, D_true + D_pred).sum(axis=1), average)
 
 
-def fidelity(D_true, D_pred, *, average: bool = True):
-    """Fidelity (Bhattacharyya coefficient) ``sum_j sqrt(d_j p_j)`` (higher is better)."""
+def fidelity(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> float | np.ndarray:
+    """Fidelity (Bhattacharyya coefficient) ``sum_j sqrt(d_j p_j)`` (higher is better).
+
+    Examples
+    --------
+    >>> round(fidelity([[0.5, 0.5]], [[0.25, 0.75]]), 4)
+    0.9659
+    """
     D_true, D_pred = _check_pair(D_true, D_pred)
     return _reduce(np.sqrt(D_true * D_pred).sum(axis=1), average)
 
@@ -268,7 +323,7 @@ def scorer_name(name: str) -> str:
     return info.name if info.greater_is_better else f"neg_{info.name}"
 
 
-def get_scorer(name: str):
+def get_scorer(name: str) -> Callable:
     """A scikit-learn scorer for ``name`` (``"cosine"``, ``"neg_kl_divergence"``, ``"kl"``, ...).
 
     Distances are negated so that higher is always better, as scikit-learn expects.

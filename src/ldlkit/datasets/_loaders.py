@@ -145,7 +145,7 @@ def load_dataset(
     return_X_y: bool = False,
     renormalize: bool = False,
     download: bool = True,
-):
+) -> Bunch | tuple[np.ndarray, np.ndarray]:
     """Load a benchmark dataset by name.
 
     Looks in the folders of ``$LDLKIT_DATA`` (``os.pathsep``-separated), then ``data_home``, then
@@ -249,7 +249,7 @@ def load_file(
     n_labels: int | None = None,
     renormalize: bool = False,
     return_X_y: bool = False,
-):
+) -> Bunch | tuple[np.ndarray, np.ndarray]:
     """Read a dataset file a user brings: ``.mat`` (MATLAB v5), ``.npz`` or ``.csv``.
 
     ``.mat``/``.npz`` files hold ``features`` and ``labels`` arrays (a few common alternative names
@@ -348,7 +348,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _read_csv(path: Path, n_labels: int | None):
+def _read_csv(path: Path, n_labels: int | None) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
     if n_labels is None or n_labels < 2:
         raise ValueError(
             f"reading {path} needs n_labels (>= 2): the number of label columns at the end of "
