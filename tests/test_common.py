@@ -291,12 +291,22 @@ BAD_FIT_INPUTS = {
     "nan in X": (lambda X, D: (_with(X, 3, 1, np.nan), D), ValueError, r"X contains NaN.*row 3"),
     "inf in X": (lambda X, D: (_with(X, 2, 0, np.inf), D), ValueError, r"X contains infinity"),
     "nan in D": (lambda X, D: (X, _with(D, 4, 2, np.nan)), ValueError, r"D contains NaN.*row 4"),
+    "inf in D": (
+        lambda X, D: (X, _with(D, 1, 0, np.inf)),
+        ValueError,
+        r"D contains infinity.*row 1",
+    ),
     "negative degree": (
         lambda X, D: (X, _with(D, 5, 0, -0.1)),
         ValueError,
         r"D has a negative degree.*row 5",
     ),
     "row not summing to 1": (lambda X, D: (X, D * 1.5), ValueError, r"D row 0 sums to 1\.5"),
+    "row summing below 1": (
+        lambda X, D: (X, np.vstack([D[:7], D[7:8] * 0.57, D[8:]])),
+        ValueError,
+        r"D row 7 sums to 0\.57.*renormalize=True",
+    ),
     "all-zero label row": (
         lambda X, D: (X, _with(_with(_with(D, 6, 0, 0), 6, 1, 0), 6, 2, 0)),
         ValueError,
