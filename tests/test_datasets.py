@@ -14,6 +14,7 @@ from ldlkit.datasets import (
     DatasetInfo,
     DatasetNotFoundError,
     _registry,
+    find_dataset_file,
     get_dataset_info,
     list_datasets,
     load_dataset,
@@ -143,6 +144,22 @@ def test_search_order_env_then_data_home_then_cache(isolated, monkeypatch):
         assert load_dataset("M2B", data_home=home_dir).features.shape[0] == 5
         monkeypatch.setenv(DATA_ENV, str(env_dir))
         assert load_dataset("M2B", data_home=home_dir).features.shape[0] == 4
+
+
+def test_file_names_ignore_case_and_separators(isolated, monkeypatch):
+    X, D = make_artificial(6, random_state=0)
+    folder = isolated / "data"
+    folder.mkdir()
+    save_mat(
+        folder / "scut-fbp.MAT",
+        X,
+        np.tile(D, (1, 2))[:, :5] / np.tile(D, (1, 2))[:, :5].sum(1, keepdims=True),
+    )
+    np.savez(folder / "Yeast spo5.npz", features=X, labels=D)
+    monkeypatch.setenv(DATA_ENV, str(folder))
+    assert find_dataset_file("SCUT_FBP") == folder / "scut-fbp.MAT"
+    assert find_dataset_file("yeast_spo5") == folder / "Yeast spo5.npz"
+    assert find_dataset_file("Yeast_spo") is None  # a prefix is not a match
 
 
 def test_checksum_mismatch_warns(isolated, monkeypatch):

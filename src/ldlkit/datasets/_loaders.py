@@ -21,7 +21,7 @@ from .._validation import (
     check_features,
     check_same_length,
 )
-from ._registry import DatasetInfo, get_dataset_info
+from ._registry import DatasetInfo, _key, get_dataset_info
 
 __all__ = ["load_dataset", "load_file", "find_dataset_file", "get_data_home", "sha256sum"]
 
@@ -55,16 +55,16 @@ def _search_dirs(data_home) -> list[Path]:
 def find_dataset_file(name: str, data_home=None) -> Path | None:
     """First file for dataset ``name`` in ``$LDLKIT_DATA``, ``data_home``, then the user cache.
 
-    File names match the dataset's name or an alias, ignoring case, with a ``.mat``, ``.npz`` or
-    ``.csv`` suffix.
+    File names match the dataset's name or an alias, ignoring case, ``-``, ``_`` and spaces (as
+    dataset names do), with a ``.mat``, ``.npz`` or ``.csv`` suffix.
     """
     info = get_dataset_info(name)
-    wanted = {n.lower() for n in (info.name, *info.aliases)}
+    wanted = {_key(n) for n in (info.name, *info.aliases)}
     for folder in _search_dirs(data_home):
         if not folder.is_dir():
             continue
         for path in sorted(folder.iterdir()):
-            if path.suffix.lower() in SUPPORTED_SUFFIXES and path.stem.lower() in wanted:
+            if path.suffix.lower() in SUPPORTED_SUFFIXES and _key(path.stem) in wanted:
                 return path
     return None
 
@@ -120,10 +120,10 @@ def _download(info: DatasetInfo, data_home) -> Path:
 
 def _extract_member(archive: Path, info: DatasetInfo) -> Path:
     with zipfile.ZipFile(archive) as zf:
-        wanted = {n.lower() for n in (info.name, *info.aliases)}
+        wanted = {_key(n) for n in (info.name, *info.aliases)}
         for member in zf.namelist():
             p = Path(member)
-            if p.suffix.lower() in SUPPORTED_SUFFIXES and p.stem.lower() in wanted:
+            if p.suffix.lower() in SUPPORTED_SUFFIXES and _key(p.stem) in wanted:
                 out = archive.parent / f"{info.name}{p.suffix.lower()}"
                 out.write_bytes(zf.read(member))
                 return out
