@@ -4,9 +4,11 @@ import subprocess
 import sys
 
 import pytest
+import scipy.io
 
 from ldlkit import __version__
 from ldlkit.cli import main
+from ldlkit.datasets import DATA_ENV, make_artificial
 
 
 def test_version(capsys):
@@ -74,3 +76,40 @@ def test_import_works_without_torch():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ok")
+
+
+def _fg_net_folder(tmp_path, monkeypatch):
+    """An FG-Net-like file (two label rows summing to 0.57 and 0.8) in tmp_path, nothing else."""
+    monkeypatch.delenv(DATA_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    X, D = make_artificial(10, random_state=0)
+    D = D.copy()
+    D[2] *= 0.57
+    D[5] *= 0.8
+    scipy.io.savemat(tmp_path / "FG-Net.mat", {"features": X, "labels": D})
+
+
+def test_datasets_info_counts_rows_not_summing_to_one(tmp_path, monkeypatch, capsys):
+    _fg_net_folder(tmp_path, monkeypatch)
+    assert main(["datasets", "info", "fgnet", "--data-home", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "rows not summing to 1 (|sum-1| > 1e-3): 2 (sums from 0.57 to 1)" in out
+    assert "features: 10 rows × 3 columns" in out
+
+
+def test_datasets_info_on_a_truncated_file_is_one_line(tmp_path, monkeypatch, capsys):
+    _fg_net_folder(tmp_path, monkeypatch)
+    path = tmp_path / "FG-Net.mat"
+    path.write_bytes(path.read_bytes()[:200])
+    assert main(["datasets", "info", "FG-Net", "--data-home", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ldlkit: error: could not read") and "truncated" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_datasets_list_shows_a_file_in_data_home(tmp_path, monkeypatch, capsys):
+    _fg_net_folder(tmp_path, monkeypatch)
+    assert main(["datasets", "list", "--data-home", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("FG-Net"))
+    assert "?×?×?" in row and "yes" in row.split() and str(tmp_path / "FG-Net.mat") in row

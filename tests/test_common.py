@@ -5,22 +5,38 @@ A new estimator is picked up automatically; ``_test_params`` on its class keeps 
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import inspect
+import json
 import pickle
+import pkgutil
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from sklearn.base import clone
 
-from ldlkit import all_estimators
-from ldlkit.base import BaseLDL
+import ldlkit
+from ldlkit import all_estimators, get_estimator
+from ldlkit.base import BaseLabelEnhancer, BaseLDL
 from ldlkit.datasets import make_artificial
+from ldlkit.dummy import MeanPredictor as DummyMeanPredictor
 
 LDL_ESTIMATORS = all_estimators("ldl")
 LE_ESTIMATORS = all_estimators("le")
 IDS_LDL = [name for name, _ in LDL_ESTIMATORS]
 IDS_LE = [name for name, _ in LE_ESTIMATORS]
+
+# No label enhancer is registered yet: the LE checks show one skip with this reason instead of
+# pytest's "got empty parameter set". As soon as an enhancer is registered the list is non-empty
+# and every check runs on it (test_every_estimator_class_is_registered makes sure a new enhancer
+# cannot silently miss the registry).
+NO_LE_REASON = "no label enhancers registered yet (ldlkit.enhancement defines none)"
+LE_PARAMS = LE_ESTIMATORS or [pytest.param(None, None, marks=pytest.mark.skip(reason=NO_LE_REASON))]
+IDS_LE_PARAMS = IDS_LE or ["no-enhancer"]
 
 
 def make_estimator(cls, **overrides):
@@ -54,6 +70,115 @@ def test_registry_is_not_empty():
     for name, cls in LDL_ESTIMATORS + LE_ESTIMATORS:
         assert cls.__name__ == name
         assert not name.startswith("_")
+
+
+def _public_estimator_classes():
+    """Every public, concrete estimator class defined in any module of the ldlkit package."""
+    found = {}
+    for module_info in pkgutil.walk_packages(ldlkit.__path__, prefix="ldlkit."):
+        module = importlib.import_module(module_info.name)
+        for _, obj in inspect.getmembers(module, inspect.isclass):
+            if (
+                issubclass(obj, BaseLDL | BaseLabelEnhancer)
+                and obj.__module__ == module.__name__
+                and not obj.__name__.startswith("_")
+                and not obj.__dict__.get("_abstract", False)
+                and not inspect.isabstract(obj)
+            ):
+                found[obj.__name__] = obj
+    return found
+
+
+def test_every_estimator_class_is_registered():
+    # Guards the registry itself: a new subpackage missing from base._ESTIMATOR_MODULES, or a class
+    # that fails to register, would otherwise drop out of every common check without a sound.
+    # The registry is read in a fresh interpreter, where only all_estimators() imports modules.
+    code = (
+        "import json, ldlkit\n"
+        "print(json.dumps({k: [n for n, _ in ldlkit.all_estimators(k)] for k in ('ldl', 'le')}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    fresh = json.loads(result.stdout.strip().splitlines()[-1])
+    defined = _public_estimator_classes()
+    assert "MeanPredictor" in defined
+    for kind, base in (("ldl", BaseLDL), ("le", BaseLabelEnhancer)):
+        expected = sorted(n for n, c in defined.items() if issubclass(c, base))
+        assert fresh[kind] == expected, f"{kind}: registered {fresh[kind]}, defined {expected}"
+
+
+def test_user_subclasses_are_not_registered_and_never_clash():
+    # A user's class may reuse an ldlkit name; it must neither raise nor replace ldlkit's entry.
+    class MeanPredictor(BaseLDL):
+        def __init__(self):
+            pass
+
+    class MyEnhancer(BaseLabelEnhancer):
+        def __init__(self):
+            pass
+
+    registered = dict(all_estimators())
+    assert registered["MeanPredictor"] is DummyMeanPredictor
+    assert "MyEnhancer" not in registered
+    assert MeanPredictor().get_params() == {}
+
+
+FOUNDATION_MODULES = [
+    "ldlkit.base",
+    "ldlkit.dummy",
+    "ldlkit.metrics",
+    "ldlkit._validation",
+    "ldlkit.datasets._artificial",
+    "ldlkit.datasets._loaders",
+    "ldlkit.datasets._registry",
+]
+
+
+@pytest.mark.parametrize("module_name", FOUNDATION_MODULES)
+def test_docstring_examples_run(module_name):
+    from ldlkit.datasets import _registry
+
+    module = importlib.import_module(module_name)
+    saved = dict(_registry.DATASETS), dict(_registry._BY_KEY)
+    try:
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE, verbose=False)
+    finally:  # examples may register a dataset: leave the registry as it was
+        _registry.DATASETS.clear()
+        _registry.DATASETS.update(saved[0])
+        _registry._BY_KEY.clear()
+        _registry._BY_KEY.update(saved[1])
+    assert result.failed == 0, f"{result.failed} docstring example(s) failed in {module_name}"
+
+
+def test_torch_estimators_without_torch_name_the_extra(monkeypatch, data):
+    # The gate every torch estimator goes through: fit raises an ImportError naming the extra
+    # (setting sys.modules["torch"] to None makes "import torch" fail as if it were absent).
+    class _TorchLDL(BaseLDL):
+        _requires_torch = True
+
+        def __init__(self):
+            pass
+
+    class _TorchLE(BaseLabelEnhancer):
+        _requires_torch = True
+
+        def __init__(self):
+            pass
+
+    monkeypatch.setitem(sys.modules, "torch", None)
+    X, D, _, _ = data
+    with pytest.raises(ImportError, match=r"_TorchLDL needs PyTorch.*ldlkit\[torch\]"):
+        _TorchLDL().fit(X, D)
+    with pytest.raises(ImportError, match=r"_TorchLE needs PyTorch.*ldlkit\[torch\]"):
+        _TorchLE().fit(X, np.eye(3)[np.arange(len(X)) % 3])
+
+
+def test_get_estimator_and_kind_errors():
+    assert get_estimator("meanpredictor") is DummyMeanPredictor
+    with pytest.raises(ValueError, match="unknown estimator 'NoSuch'.*MeanPredictor"):
+        get_estimator("NoSuch")
+    with pytest.raises(ValueError, match="kind must be 'ldl', 'le' or None"):
+        all_estimators("classifier")
 
 
 # --- scikit-learn contract --------------------------------------------------------------------
@@ -118,6 +243,7 @@ def test_inputs_are_not_mutated(name, cls, data):
     X_copy, D_copy, T_copy = X.copy(), D.copy(), X_test.copy()
     est = with_seed(make_estimator(cls)).fit(X, D)
     est.predict(X_test)
+    est.score(X_test, D[: len(X_test)])
     np.testing.assert_array_equal(X, X_copy)
     np.testing.assert_array_equal(D, D_copy)
     np.testing.assert_array_equal(X_test, T_copy)
@@ -165,12 +291,22 @@ BAD_FIT_INPUTS = {
     "nan in X": (lambda X, D: (_with(X, 3, 1, np.nan), D), ValueError, r"X contains NaN.*row 3"),
     "inf in X": (lambda X, D: (_with(X, 2, 0, np.inf), D), ValueError, r"X contains infinity"),
     "nan in D": (lambda X, D: (X, _with(D, 4, 2, np.nan)), ValueError, r"D contains NaN.*row 4"),
+    "inf in D": (
+        lambda X, D: (X, _with(D, 1, 0, np.inf)),
+        ValueError,
+        r"D contains infinity.*row 1",
+    ),
     "negative degree": (
         lambda X, D: (X, _with(D, 5, 0, -0.1)),
         ValueError,
         r"D has a negative degree.*row 5",
     ),
     "row not summing to 1": (lambda X, D: (X, D * 1.5), ValueError, r"D row 0 sums to 1\.5"),
+    "row summing below 1": (
+        lambda X, D: (X, np.vstack([D[:7], D[7:8] * 0.57, D[8:]])),
+        ValueError,
+        r"D row 7 sums to 0\.57.*renormalize=True",
+    ),
     "all-zero label row": (
         lambda X, D: (X, _with(_with(_with(D, 6, 0, 0), 6, 1, 0), 6, 2, 0)),
         ValueError,
@@ -186,6 +322,17 @@ BAD_FIT_INPUTS = {
         r"X must contain numbers",
     ),
     "None X": (lambda X, D: (None, D), TypeError, r"X must be"),
+    "numeric text in D": (lambda X, D: (X, D.astype(str)), TypeError, r"D must contain numbers"),
+    "text in an object X": (
+        lambda X, D: (_with(X.astype(object), 1, 1, "high"), D),
+        TypeError,
+        r"X must contain numbers only, got the text value 'high' at row 1, column 1",
+    ),
+    "None in an object X": (
+        lambda X, D: (_with(X.astype(object), 1, 1, None), D),
+        ValueError,
+        r"X contains None.*at row 1, column 1",
+    ),
 }
 
 
@@ -205,7 +352,9 @@ def test_renormalize_option_rescales_rows(name, cls, data):
     scaled = D * np.linspace(0.5, 1.5, len(D))[:, None]
     est = with_seed(make_estimator(cls))
     reference = clone(est).fit(X, D).predict(X_test)
+    scaled_copy = scaled.copy()
     np.testing.assert_allclose(est.fit(X, scaled, renormalize=True).predict(X_test), reference)
+    np.testing.assert_array_equal(scaled, scaled_copy)  # rescaled a copy, not the caller's array
 
 
 @pytest.mark.parametrize(("name", "cls"), LDL_ESTIMATORS, ids=IDS_LDL)
@@ -225,6 +374,8 @@ def test_bad_predict_input_gives_clear_error(name, cls, data):
         est.predict([["x", "y", "z"]])
     with pytest.raises(ValueError, match=r"D has 2 labels, but 3 were expected"):
         est.score(X_test, D_test[:, :2] / D_test[:, :2].sum(axis=1, keepdims=True))
+    with pytest.raises(ValueError, match=r"X has 2, D has 10 rows"):
+        est.score(X_test[:2], D_test)
 
 
 @pytest.mark.parametrize(("name", "cls"), LDL_ESTIMATORS, ids=IDS_LDL)
@@ -264,7 +415,7 @@ def logical_data():
     return X, binarize(D)
 
 
-@pytest.mark.parametrize(("name", "cls"), LE_ESTIMATORS, ids=IDS_LE)
+@pytest.mark.parametrize(("name", "cls"), LE_PARAMS, ids=IDS_LE_PARAMS)
 def test_enhancer_recovers_rows_on_simplex(name, cls, logical_data):
     X, logical = logical_data
     est = with_seed(make_estimator(cls))
@@ -276,7 +427,7 @@ def test_enhancer_recovers_rows_on_simplex(name, cls, logical_data):
     np.testing.assert_array_equal(restored.label_distribution_, est.label_distribution_)
 
 
-@pytest.mark.parametrize(("name", "cls"), LE_ESTIMATORS, ids=IDS_LE)
+@pytest.mark.parametrize(("name", "cls"), LE_PARAMS, ids=IDS_LE_PARAMS)
 def test_enhancer_bad_input(name, cls, logical_data):
     X, logical = logical_data
     est = make_estimator(cls)

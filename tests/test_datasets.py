@@ -14,6 +14,7 @@ from ldlkit.datasets import (
     DatasetInfo,
     DatasetNotFoundError,
     _registry,
+    find_dataset_file,
     get_dataset_info,
     list_datasets,
     load_dataset,
@@ -145,15 +146,61 @@ def test_search_order_env_then_data_home_then_cache(isolated, monkeypatch):
         assert load_dataset("M2B", data_home=home_dir).features.shape[0] == 4
 
 
+def test_file_names_ignore_case_and_separators(isolated, monkeypatch):
+    X, D = make_artificial(6, random_state=0)
+    folder = isolated / "data"
+    folder.mkdir()
+    save_mat(
+        folder / "scut-fbp.MAT",
+        X,
+        np.tile(D, (1, 2))[:, :5] / np.tile(D, (1, 2))[:, :5].sum(1, keepdims=True),
+    )
+    np.savez(folder / "Yeast spo5.npz", features=X, labels=D)
+    monkeypatch.setenv(DATA_ENV, str(folder))
+    assert find_dataset_file("SCUT_FBP") == folder / "scut-fbp.MAT"
+    assert find_dataset_file("yeast_spo5") == folder / "Yeast spo5.npz"
+    assert find_dataset_file("Yeast_spo") is None  # a prefix is not a match
+
+
 def test_checksum_mismatch_warns(isolated, monkeypatch):
     X, D = make_artificial(8, random_state=0)
     folder = isolated / "data"
     folder.mkdir()
     save_mat(folder / "Yeast_spo5.mat", X, D)
     monkeypatch.setenv(DATA_ENV, str(folder))
-    with pytest.warns(UserWarning, match="checksum mismatch"):
+    with pytest.warns(UserWarning) as caught:
         bunch = load_dataset("Yeast_spo5")
     assert bunch.labels.shape == (8, 3)
+    assert len(caught) == 1  # one warning for both differences
+    message = str(caught[0].message)
+    assert "is not the registered copy of Yeast_spo5" in message
+    assert "checksum mismatch" in message
+    assert "holds 8 rows × 3 features, not 2465 × 24" in message
+
+
+def test_other_version_of_an_unverified_dataset_warns(isolated, monkeypatch):
+    # Natural_Scene has no registered checksum: only the shape tells another version apart.
+    X, D = make_artificial(12, random_state=0)
+    D9 = np.tile(D, (1, 3)) / 3
+    folder = isolated / "data"
+    folder.mkdir()
+    save_mat(folder / "Natural_Scene.mat", X, D9)
+    monkeypatch.setenv(DATA_ENV, str(folder))
+    with pytest.warns(UserWarning, match="holds 12 rows × 3 features, not 2000 × 294"):
+        assert load_dataset("natural scene").labels.shape == (12, 9)
+
+
+def test_truncated_registered_file_is_one_clear_error(isolated, monkeypatch):
+    X, D = make_artificial(300, random_state=0)
+    folder = isolated / "data"
+    folder.mkdir()
+    full = save_mat(isolated / "full.mat", X, D)
+    (folder / "SJAFFE.mat").write_bytes(full.read_bytes()[:1000])
+    monkeypatch.setenv(DATA_ENV, str(folder))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"truncated.*checksum mismatch.*fresh copy"):
+            load_dataset("SJAFFE")
 
 
 def test_wrong_number_of_labels_for_registered_name(isolated, monkeypatch):
@@ -162,8 +209,10 @@ def test_wrong_number_of_labels_for_registered_name(isolated, monkeypatch):
     folder.mkdir()
     save_mat(folder / "Movie.mat", X, D)
     monkeypatch.setenv(DATA_ENV, str(folder))
-    with pytest.warns(UserWarning), pytest.raises(ValueError, match="has 3 labels but Movie has 5"):
-        load_dataset("Movie")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one clear error, no checksum warning beside it
+        with pytest.raises(ValueError, match="has 3 labels but Movie has 5"):
+            load_dataset("Movie")
 
 
 def test_download_verifies_checksum(isolated, scratch_dataset):
@@ -181,6 +230,15 @@ def test_download_verifies_checksum(isolated, scratch_dataset):
     with pytest.raises(ValueError, match="checksum .* expected 0000"):
         load_dataset("Tampered")
     assert not list((isolated / "cache" / "ldlkit").glob("Tampered*"))
+
+
+def test_download_without_a_checksum_warns_with_the_digest(isolated, scratch_dataset):
+    X, D = make_artificial(5, random_state=0)
+    source = save_mat(isolated / "remote.mat", X, D)
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    scratch_dataset(DatasetInfo("Unsigned", 5, 3, 3, "toy", url=source.as_uri()))
+    with pytest.warns(UserWarning, match=f"could not be verified; its SHA-256 is {digest}"):
+        assert load_dataset("Unsigned").features.shape == (5, 3)
 
 
 def test_unreachable_download_says_where_to_put_the_file(isolated, scratch_dataset):
@@ -227,6 +285,29 @@ def test_wrong_keys_are_listed(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load_file(tmp_path / "absent.mat")
+    (tmp_path / "folder.mat").mkdir()
+    with pytest.raises(FileNotFoundError, match="is a folder, not a dataset file"):
+        load_file(tmp_path / "folder.mat")
+
+
+def test_transposed_labels_are_a_row_count_error(tmp_path):
+    X, D = make_artificial(6, random_state=0)
+    path = save_mat(tmp_path / "t.mat", X, D.T.copy())
+    with pytest.raises(ValueError, match="features has 6, labels has 3 rows"):
+        load_file(path)
+
+
+def test_npz_with_object_arrays_or_a_single_array(tmp_path):
+    X, D = make_artificial(4, random_state=0)
+    path = tmp_path / "obj.npz"
+    np.savez(path, features=np.array([[1, "a"]] * 4, dtype=object), labels=D)
+    with pytest.raises(ValueError, match=r"could not read .*obj.npz: .*np.savez"):
+        load_file(path)
+    single = tmp_path / "single.npz"
+    with open(single, "wb") as fh:
+        np.save(fh, X)
+    with pytest.raises(ValueError, match="single array, not named arrays"):
+        load_file(single)
 
 
 def test_unsupported_suffix(tmp_path):
@@ -262,6 +343,41 @@ def test_csv_with_and_without_header(tmp_path):
     assert load_file(headed, n_labels=3).label_names == ["a", "b", "c"]
     with pytest.raises(ValueError, match="needs n_labels"):
         load_file(plain)
+
+
+@pytest.mark.parametrize(
+    ("content", "pattern"),
+    [
+        ("", "has no data rows"),
+        ("f1,f2,a,b\n", "has no data rows"),
+        (
+            "0.1,high,0.5,0.5\n0.2,0.3,0.5,0.5\n",
+            r"line 1 mixes numbers and text \(\['high'\] are not numbers",
+        ),
+        ("f1,f2,a,b\n0.1,0.2,0.5,0.5\n0.3,0.4,0.5\n", "could not read .* as numeric CSV"),
+        ("f1,a,b\n0.1,0.2,0.5,0.5\n", "3 column names in its header but 4 columns"),
+        ("f1,f2,a,b\n0.1,x,0.5,0.5\n", "could not read .* as numeric CSV"),
+        ("f1,f2,a,b\n0.1,0.2,0.5,0.5\n0.1,nan,0.5,0.5\n", "contains NaN at row 1, column 1"),
+        ("f1,f2,a,b\n0.1,0.2,0.5,0.6\n", r"row 0 sums to 1\.1"),
+    ],
+    ids=[
+        "empty",
+        "header only",
+        "text in a data row",
+        "truncated row",
+        "short header",
+        "text cell",
+        "nan",
+        "sum",
+    ],
+)
+def test_bad_csv_files(tmp_path, content, pattern):
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "input contained no data" must not leak
+        with pytest.raises(ValueError, match=pattern):
+            load_file(path, n_labels=2)
 
 
 def test_mismatched_rows_in_file(tmp_path):

@@ -12,6 +12,7 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from ldlkit import metrics
 from ldlkit.datasets import make_artificial
 from ldlkit.dummy import MeanPredictor
+from ldlkit.neighbors import AAKNN
 
 ALL = list(metrics.METRICS)
 SYMMETRIC = [
@@ -31,8 +32,10 @@ SYMMETRIC = [
 def distribution_pairs(draw, allow_zeros=True):
     n = draw(st.integers(1, 6))
     L = draw(st.integers(2, 7))
-    low = 0.0 if allow_zeros else 1e-3
-    elements = st.floats(low, 1.0, allow_nan=False, allow_infinity=False)
+    # Degrees are exact zeros or at least 1e-6: no subnormal numbers, whose underflow (0.5 * 5e-324
+    # == 0) would turn a tiny degree into a zero and break exact-arithmetic properties.
+    positive = st.floats(1e-6 if allow_zeros else 1e-3, 1.0, allow_nan=False, allow_infinity=False)
+    elements = st.one_of(st.just(0.0), positive) if allow_zeros else positive
     A = draw(arrays(np.float64, (n, L), elements=elements))
     B = draw(arrays(np.float64, (n, L), elements=elements))
     # every row needs some mass
@@ -66,6 +69,35 @@ def test_hand_computed_values(name):
 
 def test_every_metric_has_a_hand_value():
     assert set(HAND) == set(metrics.METRICS)
+    assert set(HAND_WITH_ZEROS) == set(metrics.METRICS)
+
+
+# A second row with zeros in both arguments: d = (1, 0, 0), p = (0.5, 0.5, 0). The third label is
+# zero in both (a 0/0 term, counted as 0); the second is zero in d only (adds nothing to KL).
+d2 = np.vstack([d, [1.0, 0.0, 0.0]])
+p2 = np.vstack([p, [0.5, 0.5, 0.0]])
+HAND_WITH_ZEROS = {
+    "chebyshev": 0.5,
+    "clark": math.sqrt((0.5 / 1.5) ** 2 + (0.5 / 0.5) ** 2),
+    "canberra": 0.5 / 1.5 + 0.5 / 0.5,
+    "kl_divergence": 1.0 * math.log(1.0 / 0.5),
+    "cosine": 0.5 / (1.0 * math.sqrt(0.5)),
+    "intersection": 0.5,
+    "euclidean": math.sqrt(0.25 + 0.25),
+    "sorensen": 1.0 / 2.0,
+    "squared_chi2": 0.25 / 1.5 + 0.25 / 0.5,
+    "fidelity": math.sqrt(0.5),
+}
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_hand_computed_rows_with_zeros_and_their_mean(name):
+    f = metrics.get_metric(name).function
+    rows = f(d2, p2, average=False)
+    assert isinstance(rows, np.ndarray) and rows.shape == (2,)
+    np.testing.assert_allclose(rows, [HAND[name], HAND_WITH_ZEROS[name]], rtol=1e-12)
+    assert f(d2, p2) == pytest.approx((HAND[name] + HAND_WITH_ZEROS[name]) / 2, rel=1e-12)
+    assert isinstance(f(d2, p2), float)
 
 
 def test_per_row_variant_and_mean():
@@ -141,6 +173,54 @@ def test_kl_matches_scipy_entropy(pair):
     assert metrics.kl_divergence(A, B) == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
 
+@settings(max_examples=60, deadline=None)
+@given(distribution_pairs(), st.randoms(use_true_random=False))
+def test_invariant_to_the_order_of_labels_and_rows(pair, random):
+    A, B = pair
+    cols = list(range(A.shape[1]))
+    rows = list(range(A.shape[0]))
+    random.shuffle(cols)
+    random.shuffle(rows)
+    for name, info in metrics.METRICS.items():
+        before = info.function(A, B, average=False)
+        after = info.function(A[rows][:, cols], B[rows][:, cols], average=False)
+        np.testing.assert_allclose(after, before[rows], rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+@settings(max_examples=60, deadline=None)
+@given(distribution_pairs())
+def test_average_is_the_mean_of_the_rows(pair):
+    A, B = pair
+    for name, info in metrics.METRICS.items():
+        rows = info.function(A, B, average=False)
+        assert rows.shape == (A.shape[0],), name
+        assert info.function(A, B) == pytest.approx(rows.mean(), rel=1e-12, abs=1e-15), name
+
+
+@settings(max_examples=60, deadline=None)
+@given(distribution_pairs())
+def test_pinsker_inequality_links_kl_and_sorensen(pair):
+    # On the simplex Sørensen is half the L1 distance, and Pinsker gives KL >= L1^2 / 2.
+    A, B = pair
+    kl = metrics.kl_divergence(A, B, average=False)
+    l1 = 2 * metrics.sorensen(A, B, average=False)
+    assert (kl >= l1**2 / 2 - 1e-9).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(distribution_pairs())
+def test_distances_grow_as_the_prediction_moves_away(pair):
+    # Mixing the truth into the prediction never makes a metric worse (convex path to the ideal).
+    A, B = pair
+    closer = 0.5 * A + 0.5 * B
+    for name, info in metrics.METRICS.items():
+        far, near = info.function(A, B, average=False), info.function(A, closer, average=False)
+        if info.greater_is_better:
+            assert (near >= far - 1e-9).all(), name
+        else:
+            assert (near <= far + 1e-9).all(), name
+
+
 def test_kl_is_not_symmetric():
     A, B = np.array([[0.9, 0.1]]), np.array([[0.5, 0.5]])
     assert metrics.kl_divergence(A, B) != pytest.approx(metrics.kl_divergence(B, A))
@@ -155,8 +235,39 @@ def test_shape_mismatch_is_a_clear_error():
 def test_nan_and_negative_inputs_are_rejected():
     with pytest.raises(ValueError, match="D_pred contains NaN"):
         metrics.cosine(d, [[np.nan, 0.5, 0.5]])
-    with pytest.raises(ValueError, match="D_true has negative"):
+    with pytest.raises(ValueError, match="D_true has a negative degree -0.1 at row 0, label 0"):
         metrics.cosine([[-0.1, 0.6, 0.5]], p)
+    with pytest.raises(ValueError, match="D_pred has a negative degree -0.2 at row 1, label 2"):
+        metrics.cosine(d2, [[0.4, 0.4, 0.2], [0.6, 0.6, -0.2]])
+    with pytest.raises(TypeError, match="D_true must contain numbers"):
+        metrics.cosine([["a", "b", "c"]], p)
+    with pytest.raises(ValueError, match="D_true is empty"):
+        metrics.cosine(np.zeros((0, 3)), np.zeros((0, 3)))
+
+
+def test_bad_arguments_are_rejected():
+    with pytest.raises(ValueError, match=r"eps must be a number in \[0, 1\), got -1"):
+        metrics.kl_divergence(d, p, eps=-1)
+    with pytest.raises(TypeError, match="average must be True or False"):
+        metrics.cosine(d, p, average="no")
+    with pytest.raises(TypeError, match="metric name must be a string"):
+        metrics.get_metric(None)
+
+
+def test_rows_need_not_sum_to_one():
+    # Documented: metrics compare label subsets too (the ILDL head/tail Euclidean distances).
+    head_true, head_pred = d2[:, :2], p2[:, :2]
+    assert metrics.euclidean(head_true, head_pred, average=False) == pytest.approx(
+        [math.sqrt(0.02), math.sqrt(0.5)]
+    )
+
+
+def test_all_zero_rows_follow_the_stated_policy():
+    zero, half = [[0.0, 0.0]], [[0.5, 0.5]]
+    assert metrics.cosine(zero, half) == 0.0
+    assert metrics.sorensen(zero, zero) == 0.0
+    assert metrics.kl_divergence(zero, half) == 0.0
+    assert metrics.kl_divergence(half, zero) == pytest.approx(math.log(0.5 / 1e-12))
 
 
 def test_unknown_metric_lists_known_ones():
@@ -169,6 +280,50 @@ def test_aliases_and_scorer_names():
     assert metrics.scorer_name("kl") == "neg_kl_divergence"
     assert metrics.scorer_name("cosine") == "cosine"
     assert metrics.get_metric("neg_clark").name == "clark"
+    assert metrics.get_metric("neg_kl").name == "kl_divergence"
+    assert metrics.get_metric("neg_kl_divergence").name == "kl_divergence"
+    assert list(metrics.make_scorers()) == [metrics.scorer_name(n) for n in metrics.PAPER_METRICS]
+    with pytest.raises(ValueError, match="unknown metric 'accuracy'"):
+        metrics.make_scorers(["cosine", "accuracy"])
+
+
+def test_scorers_select_a_real_estimators_parameter():
+    # A real ldlkit estimator in GridSearchCV with several scorers: the cross-validated scores
+    # equal the metrics computed by hand, and refit picks the best k by KL.
+    X, D = make_artificial(90, noise=0.05, random_state=0)
+    cv = KFold(3, shuffle=True, random_state=0)
+    grid = [1, 4, 30]
+    search = GridSearchCV(
+        AAKNN(),
+        {"k": grid},
+        cv=cv,
+        scoring=metrics.make_scorers(["kl", "cosine"]),
+        refit="neg_kl_divergence",
+    ).fit(X, D)
+    by_hand = {}
+    for k in grid:
+        folds = [
+            (D[test], AAKNN(k=k).fit(X[train], D[train]).predict(X[test]))
+            for train, test in cv.split(X)
+        ]
+        by_hand[k] = (
+            np.mean([-metrics.kl_divergence(t, q) for t, q in folds]),
+            np.mean([metrics.cosine(t, q) for t, q in folds]),
+        )
+    np.testing.assert_allclose(
+        search.cv_results_["mean_test_neg_kl_divergence"], [by_hand[k][0] for k in grid]
+    )
+    np.testing.assert_allclose(
+        search.cv_results_["mean_test_cosine"], [by_hand[k][1] for k in grid]
+    )
+    assert search.best_params_ == {"k": max(grid, key=lambda k: by_hand[k][0])}
+    assert search.best_estimator_.predict(X[:2]).shape == (2, 3)
+    # cross_validate: the kNN model beats the training mean on every fold and every metric.
+    scoring = metrics.make_scorers()
+    knn = cross_validate(AAKNN(), X, D, cv=cv, scoring=scoring)
+    mean = cross_validate(MeanPredictor(), X, D, cv=cv, scoring=scoring)
+    for key in (f"test_{name}" for name in scoring):
+        assert (knn[key] > mean[key]).all(), key
 
 
 def test_scorers_work_in_cross_validate_and_grid_search():

@@ -43,6 +43,29 @@ def as_float_array(
             f"{name} could not be read as a rectangular array ({exc}); "
             "give a 2-D array with one row per sample."
         ) from exc
+    # Text is rejected even when it looks numeric ("0.5"): silently parsing strings hides a
+    # wrongly read file or a categorical column (scikit-learn refuses string arrays too).
+    if arr.dtype.kind in "US":
+        raise TypeError(
+            f"{name} must contain numbers only, got text (dtype {arr.dtype!s}). Encode "
+            "categorical or text columns as numbers first; convert numeric text with "
+            "np.asarray(..., dtype=float)."
+        )
+    if arr.dtype == object:
+        for where, value in np.ndenumerate(arr):
+            if isinstance(value, str | bytes) or value is None:
+                loc = (
+                    f"row {where[0]}, column {where[1]}" if len(where) == 2 else f"position {where}"
+                )
+                if value is None:
+                    raise ValueError(
+                        f"{name} contains None (a missing value) at {loc}; remove or impute "
+                        "missing values first."
+                    )
+                raise TypeError(
+                    f"{name} must contain numbers only, got the text value {value!r} at {loc}. "
+                    "Encode categorical or text columns as numbers first."
+                )
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
     ):

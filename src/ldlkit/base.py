@@ -9,8 +9,10 @@ subclasses implement.
 * :class:`BaseLabelEnhancer` — label enhancement: ``fit_transform(X, logical)`` recovers label
   distributions from 0/1 logical labels. Subclasses implement ``_fit_transform(X, logical)``.
 
-Every concrete subclass is registered automatically and listed by :func:`all_estimators`, so the
-common tests pick it up without being told.
+Every concrete subclass defined inside the ``ldlkit`` package is registered automatically and
+listed by :func:`all_estimators`, so the common tests pick it up without being told. A user's own
+subclass (defined outside ``ldlkit``) is an ordinary estimator: it is not registered, so its name
+may be anything, including the name of an ldlkit estimator.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
@@ -46,14 +49,25 @@ _ESTIMATOR_MODULES = (
 )
 
 
+def _is_ldlkit_module(module: str | None) -> bool:
+    return module is not None and (module == "ldlkit" or module.startswith("ldlkit."))
+
+
 class _Registered:
-    """Mixin: concrete subclasses (not starting with ``_``, not marked abstract) are registered."""
+    """Mixin: ldlkit's concrete subclasses (not starting with ``_``, not abstract) are registered.
+
+    Classes defined outside the ``ldlkit`` package are left alone: registering them would make a
+    user's ``class AAKNN(BaseLDL)`` clash with ldlkit's own, and would let classes defined in test
+    files leak into :func:`all_estimators`.
+    """
 
     #: Set ``_abstract = True`` in the body of an intermediate base class to keep it unregistered.
     _abstract: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if not _is_ldlkit_module(cls.__module__):
+            return
         if cls.__dict__.get("_abstract", False) or cls.__name__.startswith("_"):
             return
         if inspect.isabstract(cls):
@@ -97,7 +111,7 @@ class BaseLDL(_Registered, BaseEstimator):
     _partial_fit_is_exact: ClassVar[bool] = False
 
     # -- public API -------------------------------------------------------------------------
-    def fit(self, X, D, *, renormalize: bool = False):
+    def fit(self, X: ArrayLike, D: ArrayLike, *, renormalize: bool = False) -> Self:
         """Fit the model to features ``X`` (n, d) and label distributions ``D`` (n, L).
 
         Parameters
@@ -118,7 +132,7 @@ class BaseLDL(_Registered, BaseEstimator):
         self._fit(X, D)
         return self
 
-    def partial_fit(self, X, D, *, renormalize: bool = False):
+    def partial_fit(self, X: ArrayLike, D: ArrayLike, *, renormalize: bool = False) -> Self:
         """Add training rows to a fitted model (or fit it, on the first call).
 
         Only estimators that implement ``_partial_fit`` support this; for them the predictions
@@ -134,7 +148,7 @@ class BaseLDL(_Registered, BaseEstimator):
         self._partial_fit(X, D)
         return self
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predict label distributions: an array (n_samples, n_labels) of rows on the simplex."""
         check_is_fitted(self, "n_labels_")
         X = check_features(X, n_features=self.n_features_in_)
@@ -142,7 +156,7 @@ class BaseLDL(_Registered, BaseEstimator):
             check_nonzero_rows(X)
         return to_simplex(self._predict(X))
 
-    def score(self, X, D) -> float:
+    def score(self, X: ArrayLike, D: ArrayLike) -> float:
         """Mean cosine similarity between ``D`` and the predictions (higher is better).
 
         Use :func:`ldlkit.metrics.get_scorer` to select another metric in model selection.
@@ -150,7 +164,9 @@ class BaseLDL(_Registered, BaseEstimator):
         from .metrics import cosine
 
         D = check_distributions(D, n_labels=getattr(self, "n_labels_", None))
-        return cosine(D, self.predict(X))
+        P = self.predict(X)
+        check_same_length(X=P, D=D)
+        return cosine(D, P)
 
     # -- for subclasses -----------------------------------------------------------------------
     def _fit(self, X: np.ndarray, D: np.ndarray) -> None:  # pragma: no cover - abstract
@@ -198,7 +214,7 @@ class BaseLabelEnhancer(_Registered, BaseEstimator):
     _requires_torch: ClassVar[bool] = False
     _test_params: ClassVar[dict[str, Any]] = {}
 
-    def fit(self, X, logical):
+    def fit(self, X: ArrayLike, logical: ArrayLike) -> Self:
         """Recover label distributions for ``X`` from 0/1 ``logical`` labels; returns ``self``."""
         if self._requires_torch:
             from ._optional import require_torch
@@ -219,7 +235,7 @@ class BaseLabelEnhancer(_Registered, BaseEstimator):
         self.label_distribution_ = to_simplex(self._fit_transform(X, logical))
         return self
 
-    def fit_transform(self, X, logical) -> np.ndarray:
+    def fit_transform(self, X: ArrayLike, logical: ArrayLike) -> np.ndarray:
         """Fit and return the recovered label distributions, shape (n_samples, n_labels)."""
         return self.fit(X, logical).label_distribution_.copy()
 

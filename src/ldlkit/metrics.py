@@ -4,6 +4,11 @@ Every metric has the signature ``f(D_true, D_pred, *, average=True)``: with ``av
 returns the mean over rows (the number the papers report), with ``average=False`` an array with one
 value per row.
 
+Inputs must be 2-D, of the same shape, finite and non-negative; anything else is a clear
+``ValueError``/``TypeError``. Rows are *not* required to sum to 1, so the metrics also apply to a
+subset of the labels (the imbalanced-LDL papers' head/tail Euclidean distances); on rows that do
+not sum to 1 the bounds in the table below need not hold.
+
 Zero degrees
 ------------
 KL divergence, Clark and Canberra divide by degrees, and benchmark files do contain zeros (emotion6:
@@ -13,7 +18,10 @@ KL divergence, Clark and Canberra divide by degrees, and benchmark files do cont
   chi-square: the limit as both degrees go to zero);
 * ``0 * log(0 / p)`` counts as 0 (the limit), so a zero true degree contributes nothing to KL;
 * a predicted degree that is zero where the true degree is positive is floored at ``eps``
-  (default ``1e-12``) in KL, so KL stays finite; pass ``eps=0`` to get ``inf`` instead.
+  (default ``1e-12``) in KL, so KL stays finite; pass ``eps=0`` to get ``inf`` instead;
+* no other metric adds an epsilon: Chebyshev, Euclidean, intersection and fidelity never divide,
+  and cosine and Sørensen only divide by a zero when a whole row is zero, which counts as 0
+  (a zero row has no direction for cosine to agree with).
 
 Metric table
 ------------
@@ -35,10 +43,12 @@ fidelity                  higher     1
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.metrics import make_scorer
 
 from ._validation import as_float_array
@@ -77,9 +87,14 @@ def _check_pair(D_true, D_pred) -> tuple[np.ndarray, np.ndarray]:
             f"D_true has shape {D_true.shape} but D_pred has shape {D_pred.shape}; "
             "they must match (one row per sample, one column per label)."
         )
-    if (D_true < 0).any() or (D_pred < 0).any():
-        name = "D_true" if (D_true < 0).any() else "D_pred"
-        raise ValueError(f"{name} has negative degrees; label distributions must be >= 0.")
+    for name, arr in (("D_true", D_true), ("D_pred", D_pred)):
+        negative = arr < 0
+        if negative.any():
+            row, col = (int(i) for i in np.argwhere(negative)[0])
+            raise ValueError(
+                f"{name} has a negative degree {arr[row, col]:.6g} at row {row}, label {col}; "
+                "label distributions must be >= 0."
+            )
     return D_true, D_pred
 
 
@@ -90,40 +105,71 @@ def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
-def _reduce(values: np.ndarray, average: bool):
+def _reduce(values: np.ndarray, average: bool) -> float | np.ndarray:
+    if not isinstance(average, bool | np.bool_):
+        raise TypeError(f"average must be True or False, got {average!r}.")
     return float(values.mean()) if average else values
 
 
-def chebyshev(D_true, D_pred, *, average: bool = True):
+def chebyshev(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> float | np.ndarray:
     """Chebyshev distance ``max_j |d_j - p_j|`` (lower is better).
 
     Examples
     --------
-    >>> chebyshev([[0.5, 0.5]], [[0.2, 0.8]])
-    0.3
+    >>> chebyshev([[0.5, 0.5]], [[0.25, 0.75]])
+    0.25
     """
     D_true, D_pred = _check_pair(D_true, D_pred)
     return _reduce(np.abs(D_true - D_pred).max(axis=1), average)
 
 
-def clark(D_true, D_pred, *, average: bool = True):
-    """Clark distance ``sqrt(sum_j (d_j - p_j)^2 / (d_j + p_j)^2)`` (lower is better)."""
+def clark(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> float | np.ndarray:
+    """Clark distance ``sqrt(sum_j (d_j - p_j)^2 / (d_j + p_j)^2)`` (lower is better).
+
+    Examples
+    --------
+    >>> round(clark([[0.5, 0.5]], [[0.25, 0.75]]), 4)
+    0.3887
+    """
     D_true, D_pred = _check_pair(D_true, D_pred)
     ratio = _safe_ratio(D_true - D_pred, D_true + D_pred)
     return _reduce(np.sqrt((ratio**2).sum(axis=1)), average)
 
 
-def canberra(D_true, D_pred, *, average: bool = True):
-    """Canberra distance ``sum_j |d_j - p_j| / (d_j + p_j)`` (lower is better)."""
+def canberra(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> float | np.ndarray:
+    """Canberra distance ``sum_j |d_j - p_j| / (d_j + p_j)`` (lower is better).
+
+    Examples
+    --------
+    >>> round(canberra([[0.5, 0.5]], [[0.25, 0.75]]), 4)
+    0.5333
+    """
     D_true, D_pred = _check_pair(D_true, D_pred)
     return _reduce(_safe_ratio(np.abs(D_true - D_pred), D_true + D_pred).sum(axis=1), average)
 
 
-def kl_divergence(D_true, D_pred, *, average: bool = True, eps: float = DEFAULT_EPS):
+def kl_divergence(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True, eps: float = DEFAULT_EPS
+) -> float | np.ndarray:
     """Kullback-Leibler divergence ``sum_j d_j log(d_j / p_j)`` (lower is better).
 
     Zero true degrees contribute 0; predicted degrees are floored at ``eps`` (see module notes).
+
+    Parameters
+    ----------
+    D_true, D_pred : array-like of shape (n_samples, n_labels)
+    average : bool, default=True
+        Return the mean over rows; ``False`` returns one value per row.
+    eps : float in [0, 1), default=1e-12
+        Floor for predicted degrees; ``0`` lets a zero prediction give ``inf``.
+
+    Examples
+    --------
+    >>> round(kl_divergence([[1.0, 0.0]], [[0.5, 0.5]]), 6)  # log 2
+    0.693147
     """
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not 0 <= eps < 1:
+        raise ValueError(f"eps must be a number in [0, 1), got {eps!r}.")
     D_true, D_pred = _check_pair(D_true, D_pred)
     positive = D_true > 0
     logs = np.zeros_like(D_true)
@@ -134,41 +180,81 @@ def kl_divergence(D_true, D_pred, *, average: bool = True, eps: float = DEFAULT_
     return _reduce(terms.sum(axis=1), average)
 
 
-def cosine(D_true, D_pred, *, average: bool = True):
-    """Cosine similarity (higher is better; 1 for identical rows)."""
+def cosine(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> float | np.ndarray:
+    """Cosine similarity (higher is better; 1 for identical rows).
+
+    Examples
+    --------
+    >>> round(cosine([[0.5, 0.5]], [[0.25, 0.75]]), 4)
+    0.8944
+    """
     D_true, D_pred = _check_pair(D_true, D_pred)
     norms = np.linalg.norm(D_true, axis=1) * np.linalg.norm(D_pred, axis=1)
     return _reduce(_safe_ratio((D_true * D_pred).sum(axis=1), norms), average)
 
 
-def intersection(D_true, D_pred, *, average: bool = True):
-    """Intersection similarity ``sum_j min(d_j, p_j)`` (higher is better)."""
+def intersection(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True
+) -> float | np.ndarray:
+    """Intersection similarity ``sum_j min(d_j, p_j)`` (higher is better).
+
+    Examples
+    --------
+    >>> intersection([[0.5, 0.5]], [[0.25, 0.75]])
+    0.75
+    """
     D_true, D_pred = _check_pair(D_true, D_pred)
     return _reduce(np.minimum(D_true, D_pred).sum(axis=1), average)
 
 
-def euclidean(D_true, D_pred, *, average: bool = True):
-    """Euclidean distance (lower is better)."""
+def euclidean(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> float | np.ndarray:
+    """Euclidean distance (lower is better).
+
+    Examples
+    --------
+    >>> round(euclidean([[0.5, 0.5]], [[0.25, 0.75]]), 4)
+    0.3536
+    """
     D_true, D_pred = _check_pair(D_true, D_pred)
     return _reduce(np.sqrt(((D_true - D_pred) ** 2).sum(axis=1)), average)
 
 
-def sorensen(D_true, D_pred, *, average: bool = True):
-    """Sørensen distance ``sum_j |d_j - p_j| / sum_j (d_j + p_j)`` (lower is better)."""
+def sorensen(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> float | np.ndarray:
+    """Sørensen distance ``sum_j |d_j - p_j| / sum_j (d_j + p_j)`` (lower is better).
+
+    Examples
+    --------
+    >>> sorensen([[0.5, 0.5]], [[0.25, 0.75]])
+    0.25
+    """
     D_true, D_pred = _check_pair(D_true, D_pred)
     return _reduce(
         _safe_ratio(np.abs(D_true - D_pred).sum(axis=1), (D_true + D_pred).sum(axis=1)), average
     )
 
 
-def squared_chi2(D_true, D_pred, *, average: bool = True):
-    """Squared chi-square distance ``sum_j (d_j - p_j)^2 / (d_j + p_j)`` (lower is better)."""
+def squared_chi2(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True
+) -> float | np.ndarray:
+    """Squared chi-square distance ``sum_j (d_j - p_j)^2 / (d_j + p_j)`` (lower is better).
+
+    Examples
+    --------
+    >>> round(squared_chi2([[0.5, 0.5]], [[0.25, 0.75]]), 4)
+    0.1333
+    """
     D_true, D_pred = _check_pair(D_true, D_pred)
     return _reduce(_safe_ratio((D_true - D_pred) ** 2, D_true + D_pred).sum(axis=1), average)
 
 
-def fidelity(D_true, D_pred, *, average: bool = True):
-    """Fidelity (Bhattacharyya coefficient) ``sum_j sqrt(d_j p_j)`` (higher is better)."""
+def fidelity(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> float | np.ndarray:
+    """Fidelity (Bhattacharyya coefficient) ``sum_j sqrt(d_j p_j)`` (higher is better).
+
+    Examples
+    --------
+    >>> round(fidelity([[0.5, 0.5]], [[0.25, 0.75]]), 4)
+    0.9659
+    """
     D_true, D_pred = _check_pair(D_true, D_pred)
     return _reduce(np.sqrt(D_true * D_pred).sum(axis=1), average)
 
@@ -208,10 +294,16 @@ _ALIASES = {"kl": "kl_divergence", "kld": "kl_divergence", "cheby": "chebyshev"}
 
 
 def get_metric(name: str) -> MetricInfo:
-    """Look a metric up by name (``"kl"`` is accepted for ``"kl_divergence"``)."""
-    key = _ALIASES.get(name.lower(), name.lower())
+    """Look a metric up by name (``"kl"`` is accepted for ``"kl_divergence"``).
+
+    A scorer name (``"neg_kl_divergence"``, ``"neg_kl"``) gives the metric behind it.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"a metric name must be a string, got {name!r}.")
+    key = name.lower()
     if key.startswith("neg_"):
         key = key[4:]
+    key = _ALIASES.get(key, key)
     try:
         return METRICS[key]
     except KeyError:
@@ -231,7 +323,7 @@ def scorer_name(name: str) -> str:
     return info.name if info.greater_is_better else f"neg_{info.name}"
 
 
-def get_scorer(name: str):
+def get_scorer(name: str) -> Callable:
     """A scikit-learn scorer for ``name`` (``"cosine"``, ``"neg_kl_divergence"``, ``"kl"``, ...).
 
     Distances are negated so that higher is always better, as scikit-learn expects.

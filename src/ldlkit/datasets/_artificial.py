@@ -24,7 +24,12 @@ def _distributions(x: np.ndarray) -> np.ndarray:
     return psi / psi.sum(axis=1, keepdims=True)
 
 
-def make_artificial(n_samples: int = 500, *, noise: float = 0.0, random_state=None):
+def make_artificial(
+    n_samples: int = 500,
+    *,
+    noise: float = 0.0,
+    random_state: int | np.random.RandomState | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Generate the 3-feature, 3-label synthetic LDL dataset of Geng (2016).
 
     Each feature is drawn uniformly from [-1, 1]; the label distribution is a smooth non-linear

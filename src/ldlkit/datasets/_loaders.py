@@ -15,8 +15,13 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from .._validation import check_distributions, check_features, check_same_length
-from ._registry import DatasetInfo, get_dataset_info
+from .._validation import (
+    as_float_array,
+    check_distributions,
+    check_features,
+    check_same_length,
+)
+from ._registry import DatasetInfo, _key, get_dataset_info
 
 __all__ = ["load_dataset", "load_file", "find_dataset_file", "get_data_home", "sha256sum"]
 
@@ -50,16 +55,16 @@ def _search_dirs(data_home) -> list[Path]:
 def find_dataset_file(name: str, data_home=None) -> Path | None:
     """First file for dataset ``name`` in ``$LDLKIT_DATA``, ``data_home``, then the user cache.
 
-    File names match the dataset's name or an alias, ignoring case, with a ``.mat``, ``.npz`` or
-    ``.csv`` suffix.
+    File names match the dataset's name or an alias, ignoring case, ``-``, ``_`` and spaces (as
+    dataset names do), with a ``.mat``, ``.npz`` or ``.csv`` suffix.
     """
     info = get_dataset_info(name)
-    wanted = {n.lower() for n in (info.name, *info.aliases)}
+    wanted = {_key(n) for n in (info.name, *info.aliases)}
     for folder in _search_dirs(data_home):
         if not folder.is_dir():
             continue
         for path in sorted(folder.iterdir()):
-            if path.suffix.lower() in SUPPORTED_SUFFIXES and path.stem.lower() in wanted:
+            if path.suffix.lower() in SUPPORTED_SUFFIXES and _key(path.stem) in wanted:
                 return path
     return None
 
@@ -93,14 +98,21 @@ def _download(info: DatasetInfo, data_home) -> Path:
         if suffix == ".zip":
             tmp_path = _extract_member(tmp_path, info)
             suffix = tmp_path.suffix
-        if info.sha256 is not None:
-            got = sha256sum(tmp_path)
-            if got != info.sha256:
-                raise ValueError(
-                    f"downloaded file for {info.name!r} has checksum {got}, expected "
-                    f"{info.sha256}; it was discarded. The source may have changed or the "
-                    "download was corrupted: try again or place a verified copy by hand."
-                )
+        got = sha256sum(tmp_path)
+        if info.sha256 is None:
+            warnings.warn(
+                f"{info.name!r} has no registered checksum, so the download from {info.url} "
+                f"could not be verified; its SHA-256 is {got} (register it with "
+                "DatasetInfo(..., sha256=...) to verify later downloads).",
+                UserWarning,
+                stacklevel=3,
+            )
+        elif got != info.sha256:
+            raise ValueError(
+                f"downloaded file for {info.name!r} has checksum {got}, expected "
+                f"{info.sha256}; it was discarded. The source may have changed or the "
+                "download was corrupted: try again or place a verified copy by hand."
+            )
         final = target_dir / f"{info.name}{suffix}"
         os.replace(tmp_path, final)
     return final
@@ -108,10 +120,10 @@ def _download(info: DatasetInfo, data_home) -> Path:
 
 def _extract_member(archive: Path, info: DatasetInfo) -> Path:
     with zipfile.ZipFile(archive) as zf:
-        wanted = {n.lower() for n in (info.name, *info.aliases)}
+        wanted = {_key(n) for n in (info.name, *info.aliases)}
         for member in zf.namelist():
             p = Path(member)
-            if p.suffix.lower() in SUPPORTED_SUFFIXES and p.stem.lower() in wanted:
+            if p.suffix.lower() in SUPPORTED_SUFFIXES and _key(p.stem) in wanted:
                 out = archive.parent / f"{info.name}{p.suffix.lower()}"
                 out.write_bytes(zf.read(member))
                 return out
@@ -133,7 +145,7 @@ def load_dataset(
     return_X_y: bool = False,
     renormalize: bool = False,
     download: bool = True,
-):
+) -> Bunch | tuple[np.ndarray, np.ndarray]:
     """Load a benchmark dataset by name.
 
     Looks in the folders of ``$LDLKIT_DATA`` (``os.pathsep``-separated), then ``data_home``, then
@@ -180,18 +192,38 @@ def load_dataset(
                 + _placement_hint(info, data_home)
             )
         path = _download(info, data_home)
-    elif info.sha256 is not None and sha256sum(path) != info.sha256:
-        warnings.warn(
-            f"{path} differs from the registered copy of {info.name} (checksum mismatch); "
-            "results may not match published ones.",
-            UserWarning,
-            stacklevel=2,
-        )
-    bunch = load_file(path, renormalize=renormalize)
+        differs = False
+    else:
+        differs = info.sha256 is not None and sha256sum(path) != info.sha256
+    try:
+        bunch = load_file(path, renormalize=renormalize)
+    except ValueError as exc:
+        if not differs:
+            raise
+        raise ValueError(
+            f"{exc} The file also differs from the registered copy of {info.name} (checksum "
+            "mismatch): it is probably truncated or corrupted; replace it with a fresh copy."
+        ) from exc
     if info.n_labels is not None and bunch.labels.shape[1] != info.n_labels:
         raise ValueError(
             f"{path} has {bunch.labels.shape[1]} labels but {info.name} has {info.n_labels}; "
             "is it the right file?"
+        )
+    # One warning, however many ways the file differs from the registered one.
+    n, d = bunch.features.shape
+    differences = []
+    if differs:
+        differences.append("its checksum differs (checksum mismatch)")
+    if (info.n_samples not in (None, n)) or (info.n_features not in (None, d)):
+        differences.append(
+            f"it holds {n} rows × {d} features, not {info.n_samples} × {info.n_features}"
+        )
+    if differences:
+        warnings.warn(
+            f"{path} is not the registered copy of {info.name}: {'; '.join(differences)}. "
+            "Results may not match published ones.",
+            UserWarning,
+            stacklevel=2,
         )
     bunch.name = info.name
     bunch.description = info.description
@@ -217,7 +249,7 @@ def load_file(
     n_labels: int | None = None,
     renormalize: bool = False,
     return_X_y: bool = False,
-):
+) -> Bunch | tuple[np.ndarray, np.ndarray]:
     """Read a dataset file a user brings: ``.mat`` (MATLAB v5), ``.npz`` or ``.csv``.
 
     ``.mat``/``.npz`` files hold ``features`` and ``labels`` arrays (a few common alternative names
@@ -233,6 +265,9 @@ def load_file(
     (3, 2)
     """
     path = Path(path)
+    if path.is_dir():
+        # FileNotFoundError (not IsADirectoryError): no dataset file was found at this path.
+        raise FileNotFoundError(f"{path} is a folder, not a dataset file; give a file inside it.")
     if not path.is_file():
         raise FileNotFoundError(f"dataset file {path} does not exist.")
     suffix = path.suffix.lower()
@@ -241,12 +276,23 @@ def load_file(
         X, D = _read_mat(path)
     elif suffix == ".npz":
         try:
-            with np.load(path, allow_pickle=False) as npz:
+            loaded = np.load(path, allow_pickle=False)
+            if not isinstance(loaded, np.lib.npyio.NpzFile):
+                raise ValueError("it holds a single array, not named arrays")
+            with loaded as npz:
                 X = _pick(npz, FEATURE_KEYS, path=path, what="feature")
                 D = _pick(npz, LABEL_KEYS, path=path, what="label")
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
             raise ValueError(
                 f"could not read {path}: truncated or not an .npz file ({exc})."
+            ) from exc
+        except ValueError as exc:
+            if str(path) in str(exc):  # _pick's message already names the file
+                raise
+            # e.g. object arrays, which would need pickle (never loaded: unsafe)
+            raise ValueError(
+                f"could not read {path}: {exc}. Save plain numeric arrays with "
+                "np.savez(path, features=X, labels=D)."
             ) from exc
     elif suffix == ".csv":
         X, D, label_names = _read_csv(path, n_labels)
@@ -255,8 +301,9 @@ def load_file(
             f"unsupported file type {suffix!r} for {path}; use one of {SUPPORTED_SUFFIXES}."
         )
     X = check_features(X, name=f"features in {path.name}")
+    D = as_float_array(D, name=f"labels in {path.name}")
+    check_same_length(features=X, labels=D)
     checked = check_distributions(D, name=f"labels in {path.name}", renormalize=renormalize)
-    check_same_length(features=X, labels=checked)
     if return_X_y:
         return X, checked
     return Bunch(
@@ -293,23 +340,49 @@ def _read_mat(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(X), np.asarray(D)
 
 
-def _read_csv(path: Path, n_labels: int | None):
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _read_csv(path: Path, n_labels: int | None) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
     if n_labels is None or n_labels < 2:
         raise ValueError(
             f"reading {path} needs n_labels (>= 2): the number of label columns at the end of "
             "each row."
         )
-    with open(path, encoding="utf-8") as fh:
-        first = fh.readline()
+    try:
+        with open(path, encoding="utf-8") as fh:
+            first = fh.readline()
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"could not read {path}: not a UTF-8 text file ({exc}).") from exc
+    cells = [c.strip() for c in first.strip().split(",")]
+    numeric = [_is_number(c) for c in cells]
     header = None
+    if first.strip() and not any(numeric):
+        header = cells  # a row of names
+    elif first.strip() and not all(numeric):
+        bad = [c for c, ok in zip(cells, numeric) if not ok]
+        raise ValueError(
+            f"{path}, line 1 mixes numbers and text ({bad[:3]} are not numbers); a header row "
+            "must hold only column names, and data rows only numbers."
+        )
     try:
-        [float(v) for v in first.strip().split(",")]
-    except ValueError:
-        header = [h.strip() for h in first.strip().split(",")]
-    try:
-        table = np.loadtxt(path, delimiter=",", skiprows=1 if header else 0, ndmin=2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "input contained no data": reported below
+            table = np.loadtxt(path, delimiter=",", skiprows=1 if header else 0, ndmin=2)
     except ValueError as exc:
         raise ValueError(f"could not read {path} as numeric CSV ({exc}).") from exc
+    if table.size == 0:
+        raise ValueError(f"{path} has no data rows; one row per sample is needed.")
+    if header is not None and len(header) != table.shape[1]:
+        raise ValueError(
+            f"{path} has {len(header)} column names in its header but {table.shape[1]} columns "
+            "per row; is the file truncated or its header wrong?"
+        )
     if table.shape[1] <= n_labels:
         raise ValueError(
             f"{path} has {table.shape[1]} columns; with n_labels={n_labels} no feature is left."

@@ -1,9 +1,11 @@
 """What ldlkit knows about the public LDL benchmark datasets.
 
 Shapes and checksums are facts about the public files (checksums only for the copies ldlkit has
-verified). ``url`` is left empty where no stable per-file address is known: the public collection is
-distributed as an archive from its project page (``homepage``), so ldlkit asks the user to place the
-file rather than guess an address. A user can register a mirror with :func:`register_dataset`.
+verified). ``source`` says where the benchmark file is distributed, ``reference`` which study the
+data comes from. ``url`` (a direct download address) is left empty where no stable per-file
+address is known: the public collection is distributed from its project page, so ldlkit asks the
+user to place the file rather than guess an address. A user can register a mirror with
+:func:`register_dataset`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,11 @@ from dataclasses import dataclass, field
 
 __all__ = ["DatasetInfo", "DATASETS", "get_dataset_info", "register_dataset", "list_datasets"]
 
-_LDL_COLLECTION = "Geng's public LDL dataset collection (PALM lab, Southeast University)"
+_LDL_COLLECTION = (
+    "Geng's public LDL dataset collection (PALM lab, Southeast University), "
+    "http://palm.seu.edu.cn/xgeng/LDL/index.htm"
+)
+_SHARED_FILES = "the public LDL benchmark files distributed with LDL papers' code"
 
 
 @dataclass(frozen=True)
@@ -25,11 +31,14 @@ class DatasetInfo:
     n_features: int | None
     n_labels: int | None
     description: str
+    #: Where the benchmark file is distributed.
     source: str = _LDL_COLLECTION
     sha256: str | None = None
     url: str | None = None
     label_names: tuple[str, ...] | None = None
     aliases: tuple[str, ...] = field(default_factory=tuple)
+    #: The study the data comes from (None where ldlkit does not record it).
+    reference: str | None = None
 
     @property
     def shape(self) -> str:
@@ -49,55 +58,69 @@ _ENTRIES = [
     DatasetInfo(
         "SJAFFE", 213, 243, 6,
         "Facial expression: 213 JAFFE faces, LBP features, 6 basic emotions scored by 60 raters.",
+        source=_LDL_COLLECTION, reference="JAFFE (Lyons et al., FG 1998)",
         sha256="bdd53fb033a275b39b8fd873809cd69f3cee13234f5aa472aea0f5ad73b8a04b",
     ),
     DatasetInfo(
         "SBU_3DFE", 2500, 243, 6,
         "Facial expression: 2500 BU-3DFE faces, LBP features, 6 basic emotions (23 raters).",
+        source=_LDL_COLLECTION, reference="BU-3DFE (Yin et al., FG 2006)",
         sha256="59dec80525aaa859b8400a92e5b94e54b405ce6ed60bfad9ec95e58964e84707",
     ),
     DatasetInfo(
         "Movie", 7755, 1869, 5,
         "Crowd opinion on movies: 1-5 star rating distributions from pre-release metadata.",
+        source=_LDL_COLLECTION, reference="Geng and Hou, IJCAI 2015",
         sha256="5c8629905fdf18640410d43b30f1a84c17473df38e48f279f5a2af11019a1bac",
         label_names=("1 star", "2 stars", "3 stars", "4 stars", "5 stars"),
     ),
     DatasetInfo(
         "M2B", 1240, 250, 5,
         "Facial beauty (multi-modality beauty): 1240 faces, 5 attractiveness levels.",
+        source=_SHARED_FILES, reference="M2B (Nguyen et al., ACM Multimedia 2012)",
         sha256="75d4fe5340eb120a9ce29eed9174711c8a5f093d9ae3b410bcbff9865e5868f6",
     ),
     DatasetInfo(
         "SCUT_FBP", 1500, 300, 5,
         "Facial beauty: 1500 SCUT-FBP faces, 5 attractiveness levels.",
+        source=_SHARED_FILES, reference="SCUT-FBP (Xie et al., IEEE SMC 2015)",
         sha256="2851c11a0b98ad84483784230b597eca81108583b60ed3cc8674816ab48c03de",
         aliases=("SCUT-FBP", "SCUTFBP"),
     ),
     DatasetInfo(
         "emotion6", 1980, 168, 7,
         "Image emotion: 1980 Emotion6 images, 7 emotions (Ekman's six plus neutral).",
+        source=_SHARED_FILES, reference="Emotion6 (Peng et al., CVPR 2015)",
         sha256="2cc3b82d142b5eb27509105540390a8a7de2d6780b898d8e69c29a12a2e409a5",
         aliases=("Emotion6",),
     ),
     DatasetInfo(
         "Natural_Scene", 2000, 294, 9,
         "Natural scene images, 9 scene labels (distributions from ranking by 10 raters).",
+        source=_LDL_COLLECTION, reference="Geng, IEEE TKDE 2016",
         aliases=("NaturalScene", "Natural-Scene"),
     ),
     DatasetInfo("Human_Gene", 17892, 36, 68, "Human genes and their relation to 68 diseases.",
-                aliases=("Gene",)),
-    DatasetInfo("Twitter_LDL", 10040, 200, 8, "Twitter images, 8 emotions (VGG features)."),
+                source=_LDL_COLLECTION, reference="Geng, IEEE TKDE 2016", aliases=("Gene",)),
+    DatasetInfo("Twitter_LDL", 10040, 200, 8, "Twitter images, 8 emotions (VGG features).",
+                source=_SHARED_FILES, reference="Yang, Sun and Sun, AAAI 2017"),
     DatasetInfo("Flickr_LDL", 11150, 200, 8, "Flickr images, 8 emotions (VGG features).",
+                source=_SHARED_FILES, reference="Yang, Sun and Sun, AAAI 2017",
                 aliases=("Flickr",)),
     DatasetInfo("RAF_ML", 4908, 200, 6, "Real-world affective faces, 6 emotions.",
+                source=_SHARED_FILES, reference="RAF-ML (Li and Deng, IJCV 2019)",
                 aliases=("RAF-ML",)),
     DatasetInfo("fbp5500", 5500, 512, 5, "SCUT-FBP5500 facial beauty, 5 attractiveness levels.",
+                source=_SHARED_FILES, reference="SCUT-FBP5500 (Liang et al., ICPR 2018)",
                 aliases=("SCUT-FBP5500",)),
-    DatasetInfo("Music", None, None, None, "Music emotions (shape not recorded)."),
-    DatasetInfo("Painting", None, None, None, "Painting emotions (shape not recorded)."),
+    DatasetInfo("Music", None, None, None, "Music emotions (shape not recorded).",
+                source=_SHARED_FILES),
+    DatasetInfo("Painting", None, None, None, "Painting emotions (shape not recorded).",
+                source=_SHARED_FILES),
     DatasetInfo(
         "FG-Net", None, None, None,
         "Facial age estimation; public rows sum to as little as 0.57 (load with renormalize=True).",
+        source=_SHARED_FILES, reference="the FG-NET ageing database (Lanitis et al., TPAMI 2002)",
         aliases=("FGNet", "FG_NET"),
     ),
 ]
@@ -123,6 +146,8 @@ for _suffix, (_n_labels, _sha) in _YEAST.items():
             24,
             _n_labels,
             f"Yeast gene expression over time ({_suffix} experiment), {_n_labels} time points.",
+            source=_LDL_COLLECTION,
+            reference="the yeast expression series of Eisen et al., PNAS 1998",
             sha256=_sha,
         )
     )
