@@ -177,3 +177,31 @@ def test_prototype_ties_go_to_the_lowest_row(backend, k):
     assert idx[0, 1, :k].tolist() == [0, 2, 6][:k]
     assert idx[0, 2, :k].tolist() == [0, 1, 2][:k]
     np.testing.assert_array_equal(idx[0], idx[1])
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e-160])
+def test_tiny_features_keep_their_cosine_direction(scale, rng):
+    T, Q = rng.normal(size=(30, 4)), rng.normal(size=(9, 4))
+    tiny = SearchIndex("cosine", dtype="float64").fit(T * scale)
+    reference = SearchIndex("cosine", dtype="float64").fit(T)
+    scores, idx = tiny.topk(Q * scale, 3)
+    expected_scores, expected_idx = reference.topk(Q, 3)
+    np.testing.assert_array_equal(idx, expected_idx)
+    np.testing.assert_allclose(scores, expected_scores, atol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e20, 1e200])
+def test_huge_features_keep_cosine_exact_and_stop_euclidean_with_a_clear_error(scale, rng):
+    T, Q = rng.normal(size=(30, 4)), rng.normal(size=(9, 4))
+    cosine = SearchIndex("cosine", dtype="float32").fit(T * scale)
+    reference = SearchIndex("cosine", dtype="float32").fit(T)
+    np.testing.assert_array_equal(cosine.topk(Q * scale, 3)[1], reference.topk(Q, 3)[1])
+    with pytest.raises(
+        ValueError, match=r"X row \d+ holds a value of magnitude .* overflow float32"
+    ):
+        SearchIndex("euclidean", dtype="float32").fit(T * scale)
+    euclid = SearchIndex("euclidean", dtype="float32", block_size=2).fit(T)
+    Q_big = Q.copy()
+    Q_big[7] *= scale
+    with pytest.raises(ValueError, match="X row 7 holds"):  # the caller's row, not the block's
+        euclid.topk(Q_big, 3)

@@ -115,6 +115,7 @@ class SearchIndex:
     def _prepare(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self.metric == "cosine":
             return _unit_rows(X).astype(self.dtype), np.zeros(len(X), dtype=self.dtype)
+        _check_euclidean_range(X, self.dtype)
         Xc = X.astype(self.dtype)
         return Xc, np.einsum("ij,ij->i", Xc, Xc)
 
@@ -177,6 +178,11 @@ class SearchIndex:
         if self.metric == "cosine":
             return _unit_rows(Q).astype(self.dtype)
         return Q.astype(self.dtype)
+
+    def _check_queries(self, Q: np.ndarray) -> None:
+        # Checked on the whole query array (not per block) so an error names the caller's row.
+        if self.metric == "euclidean":
+            _check_euclidean_range(Q, self.dtype)
 
     def _scores_numpy(self, Qb: np.ndarray) -> np.ndarray:
         S = Qb @ self.rows.T
@@ -267,6 +273,7 @@ class SearchIndex:
         """Scores and indices of the ``k`` closest training rows, best first: two (n, k) arrays."""
         k = min(k, self.n_rows)
         n = len(Q)
+        self._check_queries(Q)
         scores = np.empty((n, k), dtype=np.float64)
         index = np.empty((n, k), dtype=np.int64)
         step = self._block(n)
@@ -307,6 +314,7 @@ class SearchIndex:
             Training-row indices (``-1`` where missing), best first.
         """
         n, L = len(Q), len(members)
+        self._check_queries(Q)
         scores = np.full((n, L, k), -np.inf, dtype=np.float64)
         index = np.full((n, L, k), -1, dtype=np.int64)
         step = self._block(n)
@@ -420,5 +428,39 @@ def _numpy_topk(S: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _unit_rows(X: np.ndarray) -> np.ndarray:
     """Rows scaled to unit L2 norm; an all-zero row stays zero (similarity 0 to everything)."""
-    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    with np.errstate(over="ignore", under="ignore"):  # handled below
+        norms = np.linalg.norm(X, axis=1, keepdims=True)
+    # Squares overflow for features above ~1e154 and underflow below ~1e-154, which would make
+    # a row's norm inf or 0 (the row then looks all-zero). Such rows are first divided by their
+    # largest magnitude, which keeps their direction; other rows take the fast path unchanged.
+    suspect = ~np.isfinite(norms[:, 0]) | (norms[:, 0] < _NORM_UNDERFLOW)
+    if suspect.any():
+        rows = X[suspect]
+        peak = np.abs(rows).max(axis=1, keepdims=True)
+        rows = rows / np.where(peak > 0, peak, 1.0)
+        X = X.astype(np.float64)  # a copy: the caller's array is never changed
+        X[suspect] = rows
+        norms[suspect] = np.linalg.norm(rows, axis=1, keepdims=True)
     return X / np.where(norms > 0, norms, 1.0)
+
+
+#: Below this norm a float64 row's squares may have underflowed (sqrt of the smallest normal).
+_NORM_UNDERFLOW = float(np.sqrt(np.finfo(np.float64).tiny)) * 1e3
+
+
+def _check_euclidean_range(X: np.ndarray, dtype) -> None:
+    """Refuse features so large that squared distances overflow ``dtype`` (silently inf/NaN)."""
+    if not X.size:
+        return
+    # A squared distance sums d terms of at most (2 * max|x|)^2.
+    limit = np.sqrt(np.finfo(dtype).max / X.shape[1]) / 2
+    peak = np.abs(X).max(axis=1)
+    row = int(peak.argmax())
+    if peak[row] > limit:
+        name = np.dtype(dtype).name
+        raise ValueError(
+            f"X row {row} holds a value of magnitude {peak[row]:.3g}; Euclidean distances "
+            f"between such rows overflow {name} (limit about {limit:.3g} for "
+            f"{X.shape[1]} features). Rescale the features (e.g. sklearn's StandardScaler)"
+            + (" or pass dtype='float64'." if name == "float32" else ".")
+        )
