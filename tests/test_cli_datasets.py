@@ -3,6 +3,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import scipy.io
 
@@ -113,3 +114,18 @@ def test_datasets_list_shows_a_file_in_data_home(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     row = next(line for line in out.splitlines() if line.startswith("FG-Net"))
     assert "?×?×?" in row and "yes" in row.split() and str(tmp_path / "FG-Net.mat") in row
+
+
+def test_a_dataset_warning_is_one_line_and_info_names_the_study(capsys, tmp_path, monkeypatch):
+    # A local "SJAFFE" of the registered shape but other content: its checksum differs.
+    monkeypatch.delenv(DATA_ENV, raising=False)
+    rng = np.random.default_rng(0)
+    X, D = rng.random((213, 243)), rng.dirichlet(np.ones(6), size=213)
+    scipy.io.savemat(tmp_path / "SJAFFE.mat", {"features": X, "labels": D})
+    assert main(["datasets", "info", "SJAFFE", "--data-home", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert "reference: JAFFE" in captured.out
+    warnings_printed = [line for line in captured.err.splitlines() if line.strip()]
+    assert len(warnings_printed) == 1
+    assert warnings_printed[0].startswith("ldlkit: warning: ")
+    assert "checksum" in warnings_printed[0]

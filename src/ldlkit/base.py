@@ -101,6 +101,9 @@ class BaseLDL(_Registered, BaseEstimator):
     ``_partial_fit_is_exact``
         True when ``partial_fit`` on new rows predicts exactly as ``fit`` on all rows (the kNN
         family); the common tests then check it.
+    ``_fast_demo``
+        True for a method quick enough to join ``ldlkit run``'s default demo (seconds on the
+        artificial data); see :func:`ldlkit.experiments.fast_methods`.
     """
 
     _abstract = True
@@ -109,6 +112,7 @@ class BaseLDL(_Registered, BaseEstimator):
     _requires_torch: ClassVar[bool] = False
     _test_params: ClassVar[dict[str, Any]] = {}
     _partial_fit_is_exact: ClassVar[bool] = False
+    _fast_demo: ClassVar[bool] = False
 
     # -- public API -------------------------------------------------------------------------
     def fit(self, X: ArrayLike, D: ArrayLike, *, renormalize: bool = False) -> Self:

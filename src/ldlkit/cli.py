@@ -11,6 +11,7 @@ import argparse
 import os
 import signal
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -58,6 +59,8 @@ def _datasets_info(args: argparse.Namespace) -> int:
     print(f"{info.name}: {info.description}")
     print(f"registered shape (n×d×L): {info.shape}")
     print(f"source: {info.source}")
+    if info.reference:
+        print(f"reference: {info.reference}")
     if info.aliases:
         print(f"aliases: {', '.join(info.aliases)}")
     path = find_dataset_file(info.name, args.data_home)
@@ -396,7 +399,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     previous = _handle_sigterm()
     try:
-        return int(args.handler(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return int(args.handler(args) or 0)
     except USER_ERRORS as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"ldlkit: error: {message}", file=sys.stderr)
@@ -411,6 +416,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as one line in the command's own style, without Python's source-line echo."""
+    print(f"ldlkit: warning: {message}", file=sys.stderr if file is None else file)
 
 
 class _Terminated(KeyboardInterrupt):
