@@ -55,10 +55,8 @@ def test_expected_mode_by_hand():
     np.testing.assert_allclose(model.predict(QUERY), [expected], atol=1e-9)
 
 
-def test_monte_carlo_mode_by_hand():
-    model = UAKNN(random_state=3, dtype="float64").fit(X_SMALL, D_SMALL)
-    noise = model.noise_
-    assert noise.shape == (2, 2, 100)
+def _monte_carlo_prediction_by_hand(noise):
+    """UAKNN's prediction for QUERY on X_SMALL/D_SMALL, written out from the paper's steps."""
     mu = np.array([2 / np.sqrt(5), 1 / np.sqrt(5)])
     p = np.exp(mu) / np.exp(mu).sum()
     s = np.sqrt(0.5)
@@ -68,7 +66,13 @@ def test_monte_carlo_mode_by_hand():
         for i in range(2)
     ]
     combined = w[0] * D_SMALL[0] + w[1] * D_SMALL[1]
-    expected = 2.0**combined / (2.0**combined).sum()
+    return 2.0**combined / (2.0**combined).sum()
+
+
+def test_monte_carlo_mode_by_hand():
+    model = UAKNN(random_state=3, dtype="float64").fit(X_SMALL, D_SMALL)
+    assert model.noise_.shape == (2, 2, 100)
+    expected = _monte_carlo_prediction_by_hand(model.noise_)
     np.testing.assert_allclose(model.predict(QUERY), [expected], atol=1e-9)
 
 
@@ -76,15 +80,7 @@ def test_per_query_draws_by_hand():
     model = UAKNN(random_state=3, draws="per_query", dtype="float64").fit(X_SMALL, D_SMALL)
     assert model.noise_ is None and isinstance(model.draw_seed_, int)
     noise = query_normals(QUERY, model.draw_seed_, (2, 2, 100))[0]
-    mu = np.array([2 / np.sqrt(5), 1 / np.sqrt(5)])
-    p = np.exp(mu) / np.exp(mu).sum()
-    s = np.sqrt(0.5)
-    w = [
-        np.clip(p[i] + s * noise[0, i], 0, 1).mean()
-        + np.clip(0.05 * p[i] + s * noise[1, i], 0, 1).mean()
-        for i in range(2)
-    ]
-    expected = softmax_base(w[0] * D_SMALL[0] + w[1] * D_SMALL[1], 2.0)
+    expected = _monte_carlo_prediction_by_hand(noise)
     np.testing.assert_allclose(model.predict(QUERY), [expected], atol=1e-12)
 
 
