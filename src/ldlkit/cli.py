@@ -210,19 +210,18 @@ def _check_method_kinds(resolved: dict, kind: str) -> None:
 
 def _report_methods_that_never_ran(results) -> int:
     """Exit status 1, with one line per method, when a method failed on every fold it ran."""
+    by_pair: dict[tuple[str, str], list[dict]] = {}
+    for record in results.records:
+        by_pair.setdefault((record["dataset"], record["method"]), []).append(record)
     status = 0
-    for dataset in results.datasets:
-        for method in results.methods:
-            records = [
-                r for r in results.records if (r["dataset"], r["method"]) == (dataset, method)
-            ]
-            if records and all(r.get("status") != "ok" for r in records):
-                print(
-                    f"ldlkit: error: {method} failed on every fold of {dataset} "
-                    f"({len(records)}): {records[0].get('error')}",
-                    file=sys.stderr,
-                )
-                status = 1
+    for (dataset, method), records in by_pair.items():
+        if all(r.get("status") != "ok" for r in records):
+            print(
+                f"ldlkit: error: {method} failed on every fold of {dataset} "
+                f"({len(records)}): {records[0].get('error')}",
+                file=sys.stderr,
+            )
+            status = 1
     return status
 
 

@@ -426,6 +426,10 @@ def _numpy_topk(S: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return np.take_along_axis(values, order, axis=1).astype(np.float64), pos
 
 
+#: Below this norm a float64 row's squares may have underflowed (sqrt of the smallest normal).
+_NORM_UNDERFLOW = float(np.sqrt(np.finfo(np.float64).tiny)) * 1e3
+
+
 def _unit_rows(X: np.ndarray) -> np.ndarray:
     """Rows scaled to unit L2 norm; an all-zero row stays zero (similarity 0 to everything)."""
     with np.errstate(over="ignore", under="ignore"):  # handled below
@@ -442,10 +446,6 @@ def _unit_rows(X: np.ndarray) -> np.ndarray:
         X[suspect] = rows
         norms[suspect] = np.linalg.norm(rows, axis=1, keepdims=True)
     return X / np.where(norms > 0, norms, 1.0)
-
-
-#: Below this norm a float64 row's squares may have underflowed (sqrt of the smallest normal).
-_NORM_UNDERFLOW = float(np.sqrt(np.finfo(np.float64).tiny)) * 1e3
 
 
 def _check_euclidean_range(X: np.ndarray, dtype) -> None:
