@@ -27,7 +27,7 @@ def test_datasets_list_marks_local_files(capsys, load_real):
     assert "213×243×6" in sjaffe and "yes" in sjaffe
     flickr = next(line for line in out.splitlines() if line.startswith("Flickr_LDL"))
     assert "no" in flickr.split()
-    assert "searched:" in out
+    assert "searched, in order:" in out
 
 
 def test_datasets_info_reports_statistics(capsys, load_real):

@@ -10,6 +10,12 @@ from ldlkit.experiments import RESULTS_FILE, fast_methods, register_reproduction
 from ldlkit.experiments import _reproduce as reproduce_module
 
 
+@pytest.fixture(autouse=True)
+def _in_a_temporary_folder(tmp_path, monkeypatch):
+    """`ldlkit reproduce` saves to ./ldlkit-results by default: keep that out of the checkout."""
+    monkeypatch.chdir(tmp_path)
+
+
 def test_run_without_arguments_prints_table(capsys):
     assert main(["run", "--quiet"]) == 0
     out = capsys.readouterr().out
@@ -124,7 +130,9 @@ def test_reproduce_runs_and_reports(load_real, capsys, monkeypatch):
         assert main(args) == 0
         out = capsys.readouterr().out
         assert "### Measured" in out and "| SJAFFE | Mean |" in out
-        assert "no reported values" in out and "Quick run" in out
+        assert "No reported values" in out and "Quick run" in out
+        assert "nonexistent_paper table9 is not stored" in out
+        assert "Paper vs measured" not in out  # no empty section per table
         reported = {
             "caption": "t",
             "protocol": "10x5-fold CV",

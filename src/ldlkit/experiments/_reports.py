@@ -24,6 +24,17 @@ __all__ = [
 ]
 
 FORMATS = ("md", "latex", "csv", "json")
+
+#: The one ± convention of every measured table (CLI output, reports, docs/reproduction*.md).
+STD_CONVENTION = (
+    "± : standard deviation over the test folds (all folds of all repeats pooled; population "
+    "std, ddof=0)."
+)
+#: Below every paper-vs-measured table: the paper's ± is whatever the paper printed.
+PAPER_VS_MEASURED_CONVENTION = (
+    "Paper: mean ± std as the paper reports them (it does not say over what). Measured: mean "
+    + STD_CONVENTION.replace("± : s", "± s")
+)
 _CSV_FIELDS = (
     "dataset", "method", "metric", "mean", "std", "n", "marker", "pvalue", "best",
     "average_rank", "reference", "alpha",
@@ -78,8 +89,9 @@ def _cell_text(cell: Cell | None, precision: int, *, latex: bool = False) -> str
 
 def _legend(table: ComparisonTable) -> str:
     if table.reference is None:
-        return "Best mean per dataset in bold."
+        return f"{STD_CONVENTION} Best mean per dataset in bold."
     return (
+        f"{STD_CONVENTION} "
         f"Best mean per dataset in bold. {BETTER} / {WORSE}: {table.reference} is significantly "
         f"better / worse than the method (two-tailed paired t-test over matched folds, "
         f"alpha = {table.alpha:g})."

@@ -7,6 +7,7 @@ are discovered the first time the registry is read, so a new paper adds a file a
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import json
 import os
@@ -16,7 +17,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..metrics import PAPER_METRICS
-from ._reports import _nan_to_none, format_paper_vs_measured, format_table, paper_vs_measured
+from ._reports import (
+    PAPER_VS_MEASURED_CONVENTION,
+    STD_CONVENTION,
+    _match,
+    _nan_to_none,
+    format_paper_vs_measured,
+    format_table,
+    paper_vs_measured,
+)
 from ._results import Results
 from ._runner import run_experiment
 from ._statistics import ComparisonTable, compare
@@ -25,6 +34,9 @@ from .reported import find_reported_table
 
 __all__ = [
     "Reproduction",
+    "describe_estimate",
+    "describe_reported_tables",
+    "describe_reproduction_plan",
     "ReproductionReport",
     "format_reproduction",
     "get_reproduction",
@@ -43,7 +55,9 @@ class Reproduction:
     estimator that is not implemented yet: it is skipped, with a note in the report.
     ``protocol_kind`` is ``"kfold"`` (repeated k-fold), ``"ildl"`` (:class:`ImbalancedSplit` with
     each dataset's built-in parameters) or ``"le"`` (:class:`EnhancementProtocol`), as for
-    ``ldlkit run --protocol``.
+    ``ldlkit run --protocol``. ``expected_seconds`` is the measured run time of the full
+    reproduction (paper protocol, default datasets, one job), which ``ldlkit reproduce`` scales
+    to the folds and datasets asked for and announces before starting.
     """
 
     name: str
@@ -58,6 +72,7 @@ class Reproduction:
     reference: str | None = None
     note: str = ""
     protocol_kind: str = "kfold"
+    expected_seconds: float | None = None
 
     @property
     def protocol(self) -> str:
@@ -118,6 +133,7 @@ def register_reproduction(
     reference: str | None = None,
     note: str = "",
     protocol_kind: str = "kfold",
+    expected_seconds: float | None = None,
     overwrite: bool = False,
 ) -> Reproduction:
     """Register a reproduction for ``ldlkit reproduce NAME``.
@@ -125,6 +141,8 @@ def register_reproduction(
     ``protocol_kind`` picks the splitter: ``"kfold"`` (``n_repeats`` x ``n_splits``-fold CV),
     ``"ildl"`` (the imbalanced protocol with each dataset's built-in parameters; one repeat) or
     ``"le"`` (label enhancement). Head/tail metrics (``"euclidean_head"``) need ``"ildl"``.
+    ``expected_seconds``: measured run time of the whole reproduction with one job (say where
+    it was measured in a comment); ``ldlkit reproduce`` announces it, scaled, before starting.
 
     Examples
     --------
@@ -175,6 +193,7 @@ def register_reproduction(
         reference=reference,
         note=note,
         protocol_kind=protocol_kind,
+        expected_seconds=expected_seconds,
     )
     _REPRODUCTIONS[name] = entry
     return entry
@@ -187,8 +206,10 @@ def get_reproduction(name: str) -> Reproduction:
     try:
         return table[str(name).lower()]
     except KeyError:
+        close = difflib.get_close_matches(str(name).lower(), list(table), n=2, cutoff=0.6)
+        hint = f" Did you mean {' or '.join(repr(table[c].name) for c in close)}?" if close else ""
         raise ValueError(
-            f"unknown reproduction {name!r}; known: {', '.join(_REPRODUCTIONS)} "
+            f"unknown reproduction {name!r}.{hint} Known: {', '.join(_REPRODUCTIONS)} "
             "(`ldlkit reproduce --list`)."
         ) from None
 
@@ -241,6 +262,147 @@ def build_methods(reproduction: Reproduction) -> tuple[dict[str, Any], list[str]
     return built, notes
 
 
+# -- what a run will do, said before it starts ---------------------------------------------------
+def _dataset_name(item) -> str:
+    return str(item[0]) if isinstance(item, tuple) else str(item)
+
+
+def _dataset_rows(item) -> int | None:
+    """Rows of a dataset given as a name (the registry's count), a path (unknown) or a triple."""
+    if isinstance(item, tuple):
+        return len(item[1])
+    from ..datasets import get_dataset_info
+
+    try:
+        return get_dataset_info(str(item)).n_samples
+    except ValueError:  # a path, or a name the registry does not know
+        return None
+
+
+def reported_coverage(repro: Reproduction, datasets=None) -> dict[str, list[str] | None]:
+    """Per reported table: the datasets run that it holds values for (``None``: not stored)."""
+    names = [_dataset_name(d) for d in (datasets or repro.datasets)]
+    coverage: dict[str, list[str] | None] = {}
+    for key in repro.tables:
+        reported = find_reported_table(repro.paper, key)
+        if reported is None:
+            coverage[key] = None
+            continue
+        results = reported.get("results", {})
+        covered = []
+        for name in names:
+            paper_dataset = _match(name, results, dataset=True)
+            per_method = results.get(paper_dataset, {}) if paper_dataset else {}
+            if any(_match(m, per_method, dataset=False) for m in repro.methods):
+                covered.append(name)
+        coverage[key] = covered
+    return coverage
+
+
+def _reported_elsewhere(repro: Reproduction, key: str) -> str:
+    reported = find_reported_table(repro.paper, key)
+    if reported is None:
+        return f"{repro.paper} {key} is not stored in ldlkit"
+    others = list(reported.get("results", {}))
+    return f"{repro.paper} {key} reports {', '.join(others) or 'no dataset'}"
+
+
+def describe_reported_tables(repro: Reproduction, datasets=None) -> list[str]:
+    """One line on the tables compared with, one on those without values for these datasets."""
+    coverage = reported_coverage(repro, datasets)
+    lines = []
+    with_values = [f"{repro.paper} {k} ({', '.join(v)})" for k, v in coverage.items() if v]
+    if with_values:
+        lines.append(f"compared with the paper's {'; '.join(with_values)}")
+    without = [f"{_reported_elsewhere(repro, k)}" for k, v in coverage.items() if not v]
+    if without:
+        lines.append(
+            "no reported values for these datasets (measured only): " + "; ".join(without)
+        )
+    return lines
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"about {max(5, round(seconds / 5) * 5):.0f} seconds"
+    if seconds < 90 * 60:
+        return f"about {seconds / 60:.0f} minutes"
+    return f"about {seconds / 3600:.1f} hours"
+
+
+def estimate_seconds(
+    repro: Reproduction,
+    *,
+    datasets=None,
+    n_splits: int | None = None,
+    n_repeats: int | None = None,
+    n_jobs: int | None = 1,
+) -> float | None:
+    """The measured full-run time scaled to the folds, dataset rows and jobs asked for.
+
+    Rough by design: the cost of a fold is taken as proportional to the dataset's rows (it
+    grows faster for the kNN searches and slower for the linear models).
+    """
+    if repro.expected_seconds is None:
+        return None
+    splits = repro.n_splits if n_splits is None else n_splits
+    repeats = repro.n_repeats if n_repeats is None else n_repeats
+    scale = (splits * repeats) / (repro.n_splits * repro.n_repeats)
+    default_rows = [_dataset_rows(d) for d in repro.datasets]
+    known = [r for r in default_rows if r]
+    mean_rows = sum(known) / len(known) if known else 1.0
+    chosen = list(datasets) if datasets else list(repro.datasets)
+    rows = sum((_dataset_rows(d) or mean_rows) for d in chosen)
+    scale *= rows / sum((r or mean_rows) for r in default_rows)
+    cores = os.cpu_count() or 1
+    jobs = cores if n_jobs is not None and n_jobs < 0 else (n_jobs or 1)
+    return repro.expected_seconds * scale / max(1, min(jobs, cores))
+
+
+def describe_estimate(repro: Reproduction, **kwargs) -> str:
+    seconds = estimate_seconds(repro, **kwargs)
+    if seconds is None:
+        return "run time not measured yet"
+    jobs = kwargs.get("n_jobs", 1)
+    jobs = "all cores" if jobs is not None and jobs < 0 else f"{jobs or 1} job{'s' * (jobs > 1)}"
+    return f"{_duration(seconds)} with {jobs} (rough: scaled from a measured full run)"
+
+
+def describe_reproduction_plan(
+    repro: Reproduction,
+    *,
+    datasets=None,
+    n_splits: int | None = None,
+    n_repeats: int | None = None,
+    n_jobs: int | None = 1,
+) -> list[str]:
+    """What ``ldlkit reproduce`` is about to run, how long it should take, what it compares."""
+    from ..base import all_estimators
+
+    registered = {name.lower() for name, _ in all_estimators()}
+    available = [d for d, (cls, _) in repro.methods.items() if cls.lower() in registered]
+    chosen = list(datasets) if datasets else list(repro.datasets)
+    splits = repro.n_splits if n_splits is None else n_splits
+    repeats = repro.n_repeats if n_repeats is None else n_repeats
+    protocol = _describe(repro.protocol_kind, splits, repeats)
+    quick = "" if protocol == repro.protocol else f", not the paper's {repro.protocol}"
+    fits = len(available) * len(chosen) * splits * repeats
+    estimate = describe_estimate(
+        repro, datasets=datasets, n_splits=n_splits, n_repeats=n_repeats, n_jobs=n_jobs
+    )
+    lines = [
+        f"ldlkit reproduce {repro.name}: {repro.description}",
+        f"  {len(available)} methods × {len(chosen)} datasets ("
+        f"{', '.join(_dataset_name(d) for d in chosen)}) × {splits * repeats} folds "
+        f"({protocol}{quick}) = {fits} fits",
+        f"  expected time: {estimate}",
+    ]
+    lines += [f"  {line}" for line in describe_reported_tables(repro, datasets)]
+    lines.append(f"  {STD_CONVENTION}")
+    return lines
+
+
+
 @dataclass
 class ReproductionReport:
     """What :func:`run_reproduction` measured, beside what the paper reported."""
@@ -262,11 +424,14 @@ def run_reproduction(
     out: str | os.PathLike | None = None,
     random_state: int = 0,
     progress: bool = True,
+    data_home: str | os.PathLike | None = None,
 ) -> ReproductionReport:
     """Run a registered reproduction and put the paper's reported values beside the measured ones.
 
     ``n_splits``/``n_repeats`` override the paper's protocol for a quick run (the report says so).
-    A reported table that is not stored yields "no reported values" instead of an error.
+    ``datasets`` replaces the paper's datasets (names, file paths or ``(name, X, D)``). A
+    reported table that is not stored, or holds no value for the datasets run, is listed in one
+    note instead of an empty comparison.
     """
     repro = get_reproduction(name)
     methods, skipped = build_methods(repro)
@@ -296,6 +461,7 @@ def run_reproduction(
         out=out,
         random_state=random_state,
         progress=progress,
+        data_home=data_home,
     )
     table = compare(results, reference=reference, metrics=repro.metrics)
     comparisons: dict[str, list[dict] | None] = {}
@@ -355,25 +521,30 @@ def format_reproduction(report: ReproductionReport, fmt: str = "md") -> str:
         text("Measured", 3),
         format_table(report.table, fmt),
     ]
+    without = []
     for key, rows in report.comparisons.items():
+        if rows is None or not any(r["paper_mean"] is not None for r in rows):
+            without.append(key)
+            continue
         parts.append(text(f"Paper vs measured: {repro.paper} {key}", 3))
-        if rows is None:
-            parts.append(text(f"no reported values ({repro.paper} {key} is not stored in ldlkit)."))
-        elif not any(r["paper_mean"] is not None for r in rows):
+        with_values = [r for r in rows if r["paper_mean"] is not None]
+        parts.append(format_paper_vs_measured(with_values, fmt))
+        parts.append(text(PAPER_VS_MEASURED_CONVENTION))
+        missing = sorted(
+            {(r["dataset"], r["method"]) for r in rows if r["paper_mean"] is None},
+            key=lambda dm: (report.table.datasets.index(dm[0]), dm[1]),
+        )
+        if missing:
             parts.append(
-                text(f"no reported values for these datasets and methods in {repro.paper} {key}.")
+                text("not in the paper's table: " + ", ".join(f"{m} on {d}" for d, m in missing))
             )
-        else:
-            with_values = [r for r in rows if r["paper_mean"] is not None]
-            parts.append(format_paper_vs_measured(with_values, fmt))
-            missing = sorted(
-                {(r["dataset"], r["method"]) for r in rows if r["paper_mean"] is None},
-                key=lambda dm: (report.table.datasets.index(dm[0]), dm[1]),
+    if without:
+        # One line, not an empty section per table: measured values without a paper counterpart.
+        parts.append(
+            text(
+                "No reported values for these datasets and methods (measured only): "
+                + "; ".join(_reported_elsewhere(repro, key) for key in without)
+                + "."
             )
-            if missing:
-                parts.append(
-                    text(
-                        "not in the paper's table: " + ", ".join(f"{m} on {d}" for d, m in missing)
-                    )
-                )
+        )
     return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"

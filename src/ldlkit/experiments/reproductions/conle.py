@@ -44,6 +44,8 @@ register_reproduction(
     n_repeats=1,
     reference="ConLE",
     protocol_kind="le",
+    # docs/reproduction-le.md: 817 CPU seconds for the whole run (about 7 minutes on 2 cores).
+    expected_seconds=820,
     note=(
         "Protocol: each enhancer recovers the distributions of the training half of a 2-fold "
         "split, twice per dataset (the paper ran 10x10-fold CV; this budget keeps the whole run "
