@@ -326,6 +326,8 @@ def _say_reused(results, before: set[str], out: str, quiet: bool) -> None:
 
     reused = sum(1 for r in results.records if r.get("key") in before)
     total = len(results.records)
+    if not reused:  # the folder holds other runs only
+        return
     print(
         f"ldlkit: resumed: {reused} of {total} folds were already in "
         f"{Path(out) / RESULTS_FILE} and were reused, {total - reused} computed now.",
