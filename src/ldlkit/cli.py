@@ -752,11 +752,12 @@ def _reproduce(args: argparse.Namespace) -> int:
     build_methods(repro)  # no estimator available: one line, before anything is created
     data_home = _with_data_home(args.data_home)
     out = None if args.no_save else (args.out or str(Path("ldlkit-results") / repro.name))
-    _prepare_out(out)
+    if not args.dry_run:
+        _prepare_out(out)
     datasets = (
         ex.expand_demo_datasets(args.datasets, random_state=args.seed) if args.datasets else None
     )
-    if not args.quiet:
+    if not args.quiet or args.dry_run:
         plan = describe_reproduction_plan(
             repro,
             datasets=datasets,
@@ -764,6 +765,9 @@ def _reproduce(args: argparse.Namespace) -> int:
             n_repeats=args.repeats,
             n_jobs=args.n_jobs,
         )
+        if args.dry_run:  # the plan is the output
+            print("\n".join(plan))
+            return 0
         print("\n".join(plan), file=sys.stderr)
         if out:
             print(f"  results: {out} (rerun the same command to resume)", file=sys.stderr)
@@ -814,9 +818,9 @@ def _add_reproduce(sub: argparse._SubParsersAction) -> None:
         epilog=(
             "examples:\n"
             "  ldlkit reproduce --list\n"
+            "  ldlkit reproduce uaknn --dry-run       # the plan and expected time, no run\n"
             "  ldlkit reproduce uaknn-ablation --datasets artificial --folds 2 --no-save\n"
             "  ldlkit reproduce uaknn --datasets SJAFFE --folds 2 --repeats 1   # a quick check\n"
-            "  ldlkit reproduce uaknn                       # the paper's protocol (minutes)\n"
         ),
     )
     parser.add_argument(
@@ -856,6 +860,11 @@ def _add_reproduce(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--no-save", action="store_true", help="save nothing (the run cannot be resumed)"
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what would run and the expected time, then stop",
     )
     parser.add_argument("--data-home", default=None, metavar="DIR", help=_data_home_help())
     parser.add_argument(
