@@ -392,7 +392,9 @@ def load_dataset(
     -------
     Bunch with ``features`` (n, d), ``labels`` (n, L), ``label_names`` (or None), ``name``,
     ``path`` (None for generated data), ``description`` and ``row_sums`` (label row sums as
-    stored, before renormalising); or ``(features, labels)`` with ``return_X_y=True``.
+    stored, before renormalising), and for a file of your own ``sha256`` (its checksum, which
+    experiments use to recognise it when resuming); or ``(features, labels)`` with
+    ``return_X_y=True``.
 
     Examples
     --------
@@ -406,6 +408,7 @@ def load_dataset(
     if own is not None:
         bunch = load_file(own, n_labels=n_labels, renormalize=renormalize)
         bunch.description = f"your own data, read from {own}"
+        bunch.sha256 = sha256sum(own)
         return (bunch.features, bunch.labels) if return_X_y else bunch
     if info.builtin:
         X, D = info.generator()
