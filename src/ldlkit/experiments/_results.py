@@ -152,8 +152,12 @@ class Results:
         hand into wrong types) is skipped with a warning naming the file and the line.
         """
         path = Path(path)
+        if path.is_dir() and path.name == RESULTS_FILE and not (path / RESULTS_FILE).exists():
+            raise IsADirectoryError(f"{path} is a folder, not a results file.")
         if path.is_dir():
             path = path / RESULTS_FILE
+        if path.is_dir():
+            raise IsADirectoryError(f"{path} is a folder, not a results file.")
         if not path.is_file():
             raise FileNotFoundError(f"no results file at {path}; run `ldlkit run --out DIR` first.")
         return cls(list(read_records(path).values()))
