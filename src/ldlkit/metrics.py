@@ -540,7 +540,7 @@ def evaluate(
     >>> D = [[0.5, 0.3, 0.2]]
     >>> evaluate(D, D, ["kl", "cosine"])
     {'kl': 0.0, 'cosine': 1.0}
-    >>> evaluate(D, [[1.5, 0.9, 0.6]], ["kl"], normalize=True)
+    >>> evaluate(D, [[1.0, 0.6, 0.4]], ["kl"], normalize=True)  # each row divided by its sum
     {'kl': 0.0}
     """
     return {
