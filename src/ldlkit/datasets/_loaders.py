@@ -86,6 +86,9 @@ def _path_problem(path: Path, *, want_dir: bool) -> str | None:
     return None
 
 
+_WARNED_FOLDERS: set[tuple[Path, str]] = set()
+
+
 def _search_dirs(data_home=None) -> list[Path]:
     """The folders searched, in order: ``$LDLKIT_DATA``'s, ``data_home``, the user cache.
 
@@ -98,7 +101,8 @@ def _search_dirs(data_home=None) -> list[Path]:
             continue
         folder = Path(entry).expanduser()
         problem = _path_problem(folder, want_dir=True)
-        if problem is not None:
+        if problem is not None and (folder, problem) not in _WARNED_FOLDERS:
+            _WARNED_FOLDERS.add((folder, problem))  # once per process, not once per lookup
             warnings.warn(
                 f"{DATA_ENV} names {folder}, which {problem}; it is ignored. {DATA_ENV} holds "
                 f"folders separated by {os.pathsep!r}.",
