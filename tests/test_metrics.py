@@ -254,20 +254,58 @@ def test_bad_arguments_are_rejected():
         metrics.get_metric(None)
 
 
-def test_rows_need_not_sum_to_one():
-    # Documented: metrics compare label subsets too (the ILDL head/tail Euclidean distances).
-    head_true, head_pred = d2[:, :2], p2[:, :2]
-    assert metrics.euclidean(head_true, head_pred, average=False) == pytest.approx(
+def test_rows_that_are_not_distributions_are_an_error_unless_normalize():
+    # Issue 13: evaluate(D, 3 * D) used to return a negative KL and cosine 1.0.
+    with pytest.raises(ValueError, match=r"D_pred row 0 sums to 3, not 1 .*normalize=True"):
+        metrics.evaluate(d2, 3 * d2)
+    with pytest.raises(ValueError, match="D_true row 0 sums to 0.8"):
+        metrics.euclidean(d2[:, :2], p2[:, :2])
+    for name in ALL:
+        assert metrics.get_metric(name).function(d2, 3 * p2, normalize=True) == pytest.approx(
+            metrics.get_metric(name).function(d2, p2), abs=1e-12
+        )
+    assert metrics.evaluate(d2, 3 * d2, normalize=True)["kl_divergence"] == 0.0
+    with pytest.raises(TypeError, match="normalize must be True or False"):
+        metrics.cosine(d, p, normalize="yes")
+    # a subset of the labels goes through label_subset_euclidean, which checks the full rows
+    assert metrics.label_subset_euclidean(d2, p2, [0, 1], average=False) == pytest.approx(
         [math.sqrt(0.02), math.sqrt(0.5)]
     )
 
 
-def test_all_zero_rows_follow_the_stated_policy():
+def test_all_zero_rows_are_not_distributions():
     zero, half = [[0.0, 0.0]], [[0.5, 0.5]]
-    assert metrics.cosine(zero, half) == 0.0
-    assert metrics.sorensen(zero, zero) == 0.0
-    assert metrics.kl_divergence(zero, half) == 0.0
-    assert metrics.kl_divergence(half, zero) == pytest.approx(math.log(0.5 / 1e-12))
+    for name in ALL:
+        f = metrics.get_metric(name).function
+        with pytest.raises(ValueError, match="D_true row 0 is all zeros"):
+            f(zero, half)
+        with pytest.raises(ValueError, match="D_pred row 0 is all zeros"):
+            f(half, zero, normalize=True)
+
+
+def test_values_are_clipped_to_their_range_and_stable():
+    rng = np.random.default_rng(0)
+    A = rng.dirichlet(np.ones(6), size=300)
+    for name in ALL:
+        info = metrics.get_metric(name)
+        rows = info.function(A, A, average=False)
+        np.testing.assert_allclose(rows, info.ideal, atol=1e-12, err_msg=name)
+        if info.greater_is_better:
+            assert rows.max() <= 1.0, name
+        else:
+            assert rows.min() >= 0.0, name
+    # rows within the accepted tolerance of 1 must not leave the range either
+    B = A * (1 + 5e-4)
+    assert metrics.kl_divergence(A, B, average=False).min() >= 0.0
+    assert metrics.intersection(B, B, average=False).max() <= 1.0
+    assert metrics.fidelity(B, B, average=False).max() <= 1.0
+    # tiny degrees: cosine used to underflow to 0 on A * 1e-200
+    tiny = A * 1e-200
+    assert metrics.cosine(tiny, tiny, normalize=True) == pytest.approx(1.0)
+    values = metrics.evaluate(tiny, tiny * 3, list(metrics.METRICS), normalize=True)
+    assert all(np.isfinite(v) for v in values.values())
+    huge = A * 1e300
+    assert metrics.kl_divergence(huge, huge, normalize=True) == 0.0
 
 
 def test_unknown_metric_lists_known_ones():

@@ -7,6 +7,7 @@ converted (copied when needed) before any change.
 
 from __future__ import annotations
 
+import datetime
 import numbers
 
 import numpy as np
@@ -21,6 +22,20 @@ SUM_TOLERANCE = 1e-3
 
 def _first_index(mask: np.ndarray) -> tuple[int, ...]:
     return tuple(int(i) for i in np.argwhere(mask)[0])
+
+
+class ComplexInputError(TypeError, ValueError):
+    """Complex input: a TypeError (a wrong kind of value), and a ValueError too because
+    scikit-learn's ``check_array`` raises ValueError for it and its estimator checks expect that."""
+
+
+# Values that numpy would silently turn into numbers (a date becomes days since 1970) but that are
+# not features: refused with a TypeError, as text is.
+_TIME_TYPES = (np.datetime64, np.timedelta64, datetime.date, datetime.time, datetime.timedelta)
+
+
+def _location(where: tuple[int, ...]) -> str:
+    return f"row {where[0]}, column {where[1]}" if len(where) == 2 else f"position {where}"
 
 
 def as_float_array(
@@ -51,12 +66,25 @@ def as_float_array(
             "categorical or text columns as numbers first; convert numeric text with "
             "np.asarray(..., dtype=float)."
         )
+    if arr.dtype.kind in "mM":
+        raise TypeError(
+            f"{name} holds dates or durations (dtype {arr.dtype!s}), not numbers; convert them "
+            "to numeric features first (e.g. days since a reference date as floats)."
+        )
     if arr.dtype == object:
         for where, value in np.ndenumerate(arr):
-            if isinstance(value, str | bytes) or value is None:
-                loc = (
-                    f"row {where[0]}, column {where[1]}" if len(where) == 2 else f"position {where}"
+            if isinstance(value, _TIME_TYPES):
+                raise TypeError(
+                    f"{name} holds a date or duration ({value!r}) at {_location(where)}, not a "
+                    "number; convert it to a numeric feature first."
                 )
+            if isinstance(value, complex | np.complexfloating):
+                raise ComplexInputError(
+                    f"{name} must be real-valued: the complex value {value!r} at "
+                    f"{_location(where)}. Complex data not supported."
+                )
+            if isinstance(value, str | bytes) or value is None:
+                loc = _location(where)
                 if value is None:
                     raise ValueError(
                         f"{name} contains None (a missing value) at {loc}; remove or impute "
@@ -77,9 +105,9 @@ def as_float_array(
                 "Encode categorical or text columns as numbers first."
             ) from exc
     if np.iscomplexobj(arr):
-        # A ValueError, as scikit-learn's check_array raises (found by scikit-learn's
-        # check_complex_data): code that catches scikit-learn's input errors catches ours.
-        raise ValueError(
+        # Both a TypeError and a ValueError (scikit-learn's check_array raises ValueError, and
+        # its check_complex_data expects one): code that catches either catches ours.
+        raise ComplexInputError(
             f"{name} must be real-valued. Complex data not supported: take the real part "
             f"({name}.real) or the modulus (np.abs({name})) first."
         )
@@ -132,6 +160,10 @@ def check_distributions(
 
     With ``renormalize=True`` rows that do not sum to 1 are divided by their sum instead of
     rejected; rows of all zeros and negative degrees are always rejected: no rescaling fixes them.
+    0/1 logical labels (multi-label data: every degree 0 or 1, some row with several 1s) are
+    rejected too, with or without ``renormalize``: dividing them by their sums would silently give
+    uniform rows, which are not the label distributions the data never recorded; label
+    enhancement (:mod:`ldlkit.enhancement`) recovers distributions from logical labels.
     Returns a float64 array (a copy when anything was rescaled).
     """
     arr = as_float_array(D, name=name)
@@ -159,6 +191,8 @@ def check_distributions(
             f"{name} row {row} is all zeros ({int(zero_rows.sum())} such rows); every row needs at "
             "least one positive degree. Drop these rows."
         )
+    if (sums > 1.0 + atol).any() and np.all((arr == 0) | (arr == 1)):
+        raise ValueError(_logical_labels_message(arr, sums, name))
     off = np.abs(sums - 1.0) > atol
     if off.any():
         if renormalize:
@@ -169,6 +203,18 @@ def check_distributions(
             f"than {atol:g}); pass renormalize=True to divide each row by its sum."
         )
     return arr
+
+
+def _logical_labels_message(arr: np.ndarray, sums: np.ndarray, name: str) -> str:
+    row = int(np.flatnonzero(sums > 1)[0])
+    return (
+        f"{name} holds 0/1 logical labels (multi-label data), not label distributions: every "
+        f"degree is 0 or 1 and row {row} has {int(sums[row])} relevant labels. Recover "
+        "distributions with label enhancement first (ldlkit.enhancement, e.g. "
+        f"GLLE().fit_transform(X, {name})), or train ldlkit.enhancement.EnhancedLDL on them; "
+        "renormalize=True is refused here because it would only spread each row evenly over its "
+        "relevant labels."
+    )
 
 
 def check_logical_labels(L, *, name: str = "logical", n_labels: int | None = None) -> np.ndarray:

@@ -4,10 +4,19 @@ Every metric has the signature ``f(D_true, D_pred, *, average=True)``: with ``av
 returns the mean over rows (the number the papers report), with ``average=False`` an array with one
 value per row.
 
-Inputs must be 2-D, of the same shape, finite and non-negative; anything else is a clear
-``ValueError``/``TypeError``. Rows are *not* required to sum to 1, so the metrics also apply to a
-subset of the labels (the imbalanced-LDL papers' head/tail Euclidean distances); on rows that do
-not sum to 1 the bounds in the table below need not hold.
+Inputs must be 2-D, of the same shape, finite and non-negative, and every row must be a label
+distribution: it sums to 1 (within ``1e-3``, the tolerance the estimators accept, loose enough for
+single-precision files). Anything else is a clear ``ValueError``/``TypeError``: a prediction that
+is not a distribution would otherwise give meaningless numbers (``kl_divergence(D, 3 * D)`` is
+negative, ``cosine(D, 3 * D)`` is 1). Pass ``normalize=True`` (every metric and :func:`evaluate`
+take it) to divide each row of both arguments by its sum first, for scores or counts that are
+meant to be read as distributions. To compare a subset of the labels (the imbalanced-LDL papers'
+head/tail Euclidean distances) use :func:`label_subset_euclidean`, which checks the full rows and
+then compares the chosen columns without renormalising them.
+
+Every value is clipped to its metric's range (the table below): round-off can otherwise give
+``kl_divergence(D, D) = -1e-12`` or an intersection of ``1 + 1e-16``. Cosine is computed on rows
+scaled by their largest degree, so it does not underflow on tiny degrees.
 
 Zero degrees
 ------------
@@ -20,25 +29,25 @@ KL divergence, Clark and Canberra divide by degrees, and benchmark files do cont
 * a predicted degree that is zero where the true degree is positive is floored at ``eps``
   (default ``1e-12``) in KL, so KL stays finite; pass ``eps=0`` to get ``inf`` instead;
 * no other metric adds an epsilon: Chebyshev, Euclidean, intersection and fidelity never divide,
-  and cosine and Sørensen only divide by a zero when a whole row is zero, which counts as 0
-  (a zero row has no direction for cosine to agree with).
+  and cosine and Sørensen would only divide by zero for a row of zeros, which is not a
+  distribution (refused, with or without ``normalize``).
 
 Metric table
 ------------
-========================  =========  ============
-name                      better     ideal value
-========================  =========  ============
-chebyshev                 lower      0
-clark                     lower      0
-canberra                  lower      0
-kl_divergence             lower      0
-cosine                    higher     1
-intersection              higher     1
-euclidean                 lower      0
-sorensen                  lower      0
-squared_chi2              lower      0
-fidelity                  higher     1
-========================  =========  ============
+========================  =========  ============  ==============
+name                      better     ideal value   range (L labels)
+========================  =========  ============  ==============
+chebyshev                 lower      0             [0, 1]
+clark                     lower      0             [0, sqrt(L)]
+canberra                  lower      0             [0, L]
+kl_divergence             lower      0             [0, inf)
+cosine                    higher     1             [0, 1]
+intersection              higher     1             [0, 1]
+euclidean                 lower      0             [0, sqrt(2)]
+sorensen                  lower      0             [0, 1]
+squared_chi2              lower      0             [0, 2]
+fidelity                  higher     1             [0, 1]
+========================  =========  ============  ==============
 """
 
 from __future__ import annotations
@@ -51,7 +60,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.metrics import make_scorer
 
-from ._validation import as_float_array, check_in_range
+from ._validation import SUM_TOLERANCE, as_float_array, check_in_range
 
 __all__ = [
     "PAPER_METRICS",
@@ -83,7 +92,9 @@ PAPER_METRICS = ("chebyshev", "clark", "canberra", "kl_divergence", "cosine", "i
 DEFAULT_EPS = 1e-12
 
 
-def _check_pair(D_true, D_pred) -> tuple[np.ndarray, np.ndarray]:
+def _check_pair(D_true, D_pred, normalize: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    if not isinstance(normalize, bool | np.bool_):
+        raise TypeError(f"normalize must be True or False, got {normalize!r}.")
     D_true = as_float_array(D_true, name="D_true")
     D_pred = as_float_array(D_pred, name="D_pred")
     if D_true.shape != D_pred.shape:
@@ -91,6 +102,7 @@ def _check_pair(D_true, D_pred) -> tuple[np.ndarray, np.ndarray]:
             f"D_true has shape {D_true.shape} but D_pred has shape {D_pred.shape}; "
             "they must match (one row per sample, one column per label)."
         )
+    checked = []
     for name, arr in (("D_true", D_true), ("D_pred", D_pred)):
         negative = arr < 0
         if negative.any():
@@ -99,7 +111,35 @@ def _check_pair(D_true, D_pred) -> tuple[np.ndarray, np.ndarray]:
                 f"{name} has a negative degree {arr[row, col]:.6g} at row {row}, label {col}; "
                 "label distributions must be >= 0."
             )
-    return D_true, D_pred
+        checked.append(_as_distributions(arr, name, normalize))
+    return checked[0], checked[1]
+
+
+def _as_distributions(arr: np.ndarray, name: str, normalize: bool) -> np.ndarray:
+    """Check every row sums to 1, or (``normalize``) divide it by its sum."""
+    peak = arr.max(axis=1)
+    zero = peak <= 0
+    if zero.any():
+        row = int(np.flatnonzero(zero)[0])
+        raise ValueError(
+            f"{name} row {row} is all zeros ({int(zero.sum())} such rows), which is not a label "
+            "distribution; every row needs a positive degree."
+        )
+    if normalize:
+        # Scale by the largest degree first: the sum of huge degrees could overflow.
+        scaled = arr / peak[:, None]
+        return scaled / scaled.sum(axis=1, keepdims=True)
+    sums = arr.sum(axis=1)
+    off = np.abs(sums - 1.0) > SUM_TOLERANCE
+    if off.any():
+        row = int(np.flatnonzero(off)[0])
+        raise ValueError(
+            f"{name} row {row} sums to {sums[row]:.6g}, not 1 ({int(off.sum())} rows off by more "
+            f"than {SUM_TOLERANCE:g}): the metrics compare label distributions. Pass "
+            "normalize=True to divide each row by its sum first, or compare a subset of the "
+            "labels with label_subset_euclidean."
+        )
+    return arr
 
 
 def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -109,13 +149,23 @@ def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
-def _reduce(values: np.ndarray, average: bool) -> float | np.ndarray:
+def _row_euclidean(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    return np.sqrt(((A - B) ** 2).sum(axis=1))
+
+
+def _reduce(
+    values: np.ndarray, average: bool, low: float = 0.0, high: float = np.inf
+) -> float | np.ndarray:
+    """Clip each row's value to the metric's range (round-off), then average if asked."""
     if not isinstance(average, bool | np.bool_):
         raise TypeError(f"average must be True or False, got {average!r}.")
+    values = np.clip(values, low, high)
     return float(values.mean()) if average else values
 
 
-def chebyshev(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> float | np.ndarray:
+def chebyshev(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True, normalize: bool = False
+) -> float | np.ndarray:
     """Chebyshev distance ``max_j |d_j - p_j|`` (lower is better).
 
     Examples
@@ -123,11 +173,13 @@ def chebyshev(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> 
     >>> chebyshev([[0.5, 0.5]], [[0.25, 0.75]])
     0.25
     """
-    D_true, D_pred = _check_pair(D_true, D_pred)
-    return _reduce(np.abs(D_true - D_pred).max(axis=1), average)
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
+    return _reduce(np.abs(D_true - D_pred).max(axis=1), average, 0.0, 1.0)
 
 
-def clark(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> float | np.ndarray:
+def clark(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True, normalize: bool = False
+) -> float | np.ndarray:
     """Clark distance ``sqrt(sum_j (d_j - p_j)^2 / (d_j + p_j)^2)`` (lower is better).
 
     Examples
@@ -135,12 +187,14 @@ def clark(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> floa
     >>> round(clark([[0.5, 0.5]], [[0.25, 0.75]]), 4)
     0.3887
     """
-    D_true, D_pred = _check_pair(D_true, D_pred)
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
     ratio = _safe_ratio(D_true - D_pred, D_true + D_pred)
-    return _reduce(np.sqrt((ratio**2).sum(axis=1)), average)
+    return _reduce(np.sqrt((ratio**2).sum(axis=1)), average, 0.0, np.sqrt(D_true.shape[1]))
 
 
-def canberra(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> float | np.ndarray:
+def canberra(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True, normalize: bool = False
+) -> float | np.ndarray:
     """Canberra distance ``sum_j |d_j - p_j| / (d_j + p_j)`` (lower is better).
 
     Examples
@@ -148,12 +202,18 @@ def canberra(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> f
     >>> round(canberra([[0.5, 0.5]], [[0.25, 0.75]]), 4)
     0.5333
     """
-    D_true, D_pred = _check_pair(D_true, D_pred)
-    return _reduce(_safe_ratio(np.abs(D_true - D_pred), D_true + D_pred).sum(axis=1), average)
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
+    terms = _safe_ratio(np.abs(D_true - D_pred), D_true + D_pred)
+    return _reduce(terms.sum(axis=1), average, 0.0, D_true.shape[1])
 
 
 def kl_divergence(
-    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True, eps: float = DEFAULT_EPS
+    D_true: ArrayLike,
+    D_pred: ArrayLike,
+    *,
+    average: bool = True,
+    eps: float = DEFAULT_EPS,
+    normalize: bool = False,
 ) -> float | np.ndarray:
     """Kullback-Leibler divergence ``sum_j d_j log(d_j / p_j)`` (lower is better).
 
@@ -174,17 +234,19 @@ def kl_divergence(
     """
     if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not 0 <= eps < 1:
         raise ValueError(f"eps must be a number in [0, 1), got {eps!r}.")
-    D_true, D_pred = _check_pair(D_true, D_pred)
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
     positive = D_true > 0
     logs = np.zeros_like(D_true)
     with np.errstate(divide="ignore"):
         np.log(D_true, out=logs, where=positive)
         pred_log = np.log(np.maximum(D_pred, eps))
     terms = np.where(positive, D_true * (logs - pred_log), 0.0)
-    return _reduce(terms.sum(axis=1), average)
+    return _reduce(terms.sum(axis=1), average, 0.0)
 
 
-def cosine(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> float | np.ndarray:
+def cosine(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True, normalize: bool = False
+) -> float | np.ndarray:
     """Cosine similarity (higher is better; 1 for identical rows).
 
     Examples
@@ -192,13 +254,16 @@ def cosine(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> flo
     >>> round(cosine([[0.5, 0.5]], [[0.25, 0.75]]), 4)
     0.8944
     """
-    D_true, D_pred = _check_pair(D_true, D_pred)
-    norms = np.linalg.norm(D_true, axis=1) * np.linalg.norm(D_pred, axis=1)
-    return _reduce(_safe_ratio((D_true * D_pred).sum(axis=1), norms), average)
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
+    # Rows scaled by their largest degree: products of tiny degrees would underflow to 0.
+    a = D_true / D_true.max(axis=1, keepdims=True)
+    b = D_pred / D_pred.max(axis=1, keepdims=True)
+    norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
+    return _reduce(_safe_ratio((a * b).sum(axis=1), norms), average, 0.0, 1.0)
 
 
 def intersection(
-    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True, normalize: bool = False
 ) -> float | np.ndarray:
     """Intersection similarity ``sum_j min(d_j, p_j)`` (higher is better).
 
@@ -207,11 +272,13 @@ def intersection(
     >>> intersection([[0.5, 0.5]], [[0.25, 0.75]])
     0.75
     """
-    D_true, D_pred = _check_pair(D_true, D_pred)
-    return _reduce(np.minimum(D_true, D_pred).sum(axis=1), average)
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
+    return _reduce(np.minimum(D_true, D_pred).sum(axis=1), average, 0.0, 1.0)
 
 
-def euclidean(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> float | np.ndarray:
+def euclidean(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True, normalize: bool = False
+) -> float | np.ndarray:
     """Euclidean distance (lower is better).
 
     Examples
@@ -219,11 +286,13 @@ def euclidean(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> 
     >>> round(euclidean([[0.5, 0.5]], [[0.25, 0.75]]), 4)
     0.3536
     """
-    D_true, D_pred = _check_pair(D_true, D_pred)
-    return _reduce(np.sqrt(((D_true - D_pred) ** 2).sum(axis=1)), average)
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
+    return _reduce(_row_euclidean(D_true, D_pred), average, 0.0, np.sqrt(2.0))
 
 
-def sorensen(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> float | np.ndarray:
+def sorensen(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True, normalize: bool = False
+) -> float | np.ndarray:
     """Sørensen distance ``sum_j |d_j - p_j| / sum_j (d_j + p_j)`` (lower is better).
 
     Examples
@@ -231,14 +300,17 @@ def sorensen(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> f
     >>> sorensen([[0.5, 0.5]], [[0.25, 0.75]])
     0.25
     """
-    D_true, D_pred = _check_pair(D_true, D_pred)
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
     return _reduce(
-        _safe_ratio(np.abs(D_true - D_pred).sum(axis=1), (D_true + D_pred).sum(axis=1)), average
+        _safe_ratio(np.abs(D_true - D_pred).sum(axis=1), (D_true + D_pred).sum(axis=1)),
+        average,
+        0.0,
+        1.0,
     )
 
 
 def squared_chi2(
-    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True, normalize: bool = False
 ) -> float | np.ndarray:
     """Squared chi-square distance ``sum_j (d_j - p_j)^2 / (d_j + p_j)`` (lower is better).
 
@@ -247,11 +319,14 @@ def squared_chi2(
     >>> round(squared_chi2([[0.5, 0.5]], [[0.25, 0.75]]), 4)
     0.1333
     """
-    D_true, D_pred = _check_pair(D_true, D_pred)
-    return _reduce(_safe_ratio((D_true - D_pred) ** 2, D_true + D_pred).sum(axis=1), average)
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
+    terms = _safe_ratio((D_true - D_pred) ** 2, D_true + D_pred)
+    return _reduce(terms.sum(axis=1), average, 0.0, 2.0)
 
 
-def fidelity(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> float | np.ndarray:
+def fidelity(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True, normalize: bool = False
+) -> float | np.ndarray:
     """Fidelity (Bhattacharyya coefficient) ``sum_j sqrt(d_j p_j)`` (higher is better).
 
     Examples
@@ -259,17 +334,23 @@ def fidelity(D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True) -> f
     >>> round(fidelity([[0.5, 0.5]], [[0.25, 0.75]]), 4)
     0.9659
     """
-    D_true, D_pred = _check_pair(D_true, D_pred)
-    return _reduce(np.sqrt(D_true * D_pred).sum(axis=1), average)
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
+    return _reduce(np.sqrt(D_true * D_pred).sum(axis=1), average, 0.0, 1.0)
 
 
 def label_subset_euclidean(
-    D_true: ArrayLike, D_pred: ArrayLike, labels: Sequence[int], *, average: bool = True
+    D_true: ArrayLike,
+    D_pred: ArrayLike,
+    labels: Sequence[int],
+    *,
+    average: bool = True,
+    normalize: bool = False,
 ) -> float | np.ndarray:
     """Euclidean distance restricted to some label columns (head or tail labels).
 
     Per row ``sqrt(sum_{j in labels} (d_j - p_j)^2)``, averaged over rows, without renormalising
-    the selected degrees (the imbalanced-LDL papers' "head"/"tail" columns). An empty ``labels``
+    the selected degrees (the imbalanced-LDL papers' "head"/"tail" columns). The full rows must
+    be label distributions (or ``normalize=True``), as for every metric. An empty ``labels``
     gives 0.
 
     Examples
@@ -277,7 +358,7 @@ def label_subset_euclidean(
     >>> label_subset_euclidean([[0.5, 0.5]], [[0.2, 0.8]], [0])
     0.3
     """
-    D_true, D_pred = _check_pair(D_true, D_pred)
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
     columns = np.asarray(list(labels), dtype=int)
     if columns.size == 0:
         return _reduce(np.zeros(D_true.shape[0]), average)
@@ -286,7 +367,8 @@ def label_subset_euclidean(
             f"labels must be column indices of D_true (0 to {D_true.shape[1] - 1}), "
             f"got {list(labels)!r}."
         )
-    return euclidean(D_true[:, columns], D_pred[:, columns], average=average)
+    distances = _row_euclidean(D_true[:, columns], D_pred[:, columns])
+    return _reduce(distances, average, 0.0, np.sqrt(2.0))
 
 
 #: Label groups of the grouped Euclidean metrics: ``"euclidean_head"`` and ``"euclidean_tail"``
@@ -370,8 +452,8 @@ def label_normalized_metric(
     threshold = check_in_range(threshold, name="threshold", low=0.0, high=1.0, closed="left")
     base = check_in_range(base, name="base", low=1.0, closed="neither")
 
-    def normalized(D_true, D_pred, *, average: bool = True):
-        D_true, D_pred = _check_pair(D_true, D_pred)
+    def normalized(D_true, D_pred, *, average: bool = True, normalize: bool = False):
+        D_true, D_pred = _check_pair(D_true, D_pred, normalize)
         keep = D_true > threshold
         none = ~keep.any(axis=1)
         if none.any():
@@ -441,10 +523,30 @@ def get_metric(name: str) -> MetricInfo:
 
 
 def evaluate(
-    D_true, D_pred, metrics: Iterable[str] = PAPER_METRICS, *, average: bool = True
+    D_true,
+    D_pred,
+    metrics: Iterable[str] = PAPER_METRICS,
+    *,
+    average: bool = True,
+    normalize: bool = False,
 ) -> dict:
-    """Compute several metrics at once: ``{name: value}`` (or per-row arrays)."""
-    return {name: get_metric(name).function(D_true, D_pred, average=average) for name in metrics}
+    """Compute several metrics at once: ``{name: value}`` (or per-row arrays).
+
+    Both arguments must hold label distributions (rows summing to 1); ``normalize=True`` divides
+    each row by its sum first. A prediction that is not a distribution is an error otherwise.
+
+    Examples
+    --------
+    >>> D = [[0.5, 0.3, 0.2]]
+    >>> evaluate(D, D, ["kl", "cosine"])
+    {'kl': 0.0, 'cosine': 1.0}
+    >>> evaluate(D, [[1.0, 0.6, 0.4]], ["kl"], normalize=True)  # each row divided by its sum
+    {'kl': 0.0}
+    """
+    return {
+        name: get_metric(name).function(D_true, D_pred, average=average, normalize=normalize)
+        for name in metrics
+    }
 
 
 def scorer_name(name: str) -> str:

@@ -7,8 +7,10 @@ statistics, reports and plots read the file back through :meth:`Results.load`. A
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,56 +139,135 @@ class Results:
         """Write the records as JSON lines (the format :func:`run_experiment` appends to)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w", encoding="utf-8") as fh:
-            for rec in self.records:
-                fh.write(json.dumps(rec, sort_keys=True) + "\n")
+        if path.is_dir():
+            raise IsADirectoryError(f"{path} is a folder; give the path of a results file.")
+        _write_atomically(path, self.records)
         return path
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Results:
         """Read a ``results.jsonl`` file (or a folder holding one); the last record per key wins.
 
-        A line cut short by an interruption is skipped with a warning.
+        A line that is not a usable record (cut short by an interruption, not UTF-8, edited by
+        hand into wrong types) is skipped with a warning naming the file and the line.
         """
         path = Path(path)
+        if path.is_dir() and path.name == RESULTS_FILE and not (path / RESULTS_FILE).exists():
+            raise IsADirectoryError(f"{path} is a folder, not a results file.")
         if path.is_dir():
             path = path / RESULTS_FILE
+        if path.is_dir():
+            raise IsADirectoryError(f"{path} is a folder, not a results file.")
         if not path.is_file():
             raise FileNotFoundError(f"no results file at {path}; run `ldlkit run --out DIR` first.")
         return cls(list(read_records(path).values()))
 
 
+def _record_problem(rec) -> str | None:
+    """What makes a parsed line unusable as a fold record (a hand edit, another program's line)."""
+    if not isinstance(rec, dict):
+        return f"it is a JSON {type(rec).__name__}, not a record"
+
+    def is_int(v) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    def is_number(v) -> bool:
+        return isinstance(v, int | float) and not isinstance(v, bool)
+
+    for name in ("dataset", "method"):
+        if not isinstance(rec.get(name), str):
+            return f"its {name!r} is {rec.get(name)!r}, not a text"
+    if "split" in rec and not (is_int(rec["split"]) and rec["split"] >= 0):
+        return f"its 'split' is {rec['split']!r}, not a non-negative integer"
+    for name in ("repeat", "fold", "n_rows", "n_train", "n_test"):
+        if rec.get(name) is not None and not is_int(rec[name]):
+            return f"its {name!r} is {rec[name]!r}, not an integer"
+    for name in ("fit_time", "predict_time"):
+        if rec.get(name) is not None and not is_number(rec[name]):
+            return f"its {name!r} is {rec[name]!r}, not a number"
+    for name in ("key", "status", "estimator", "params", "protocol"):
+        if rec.get(name) is not None and not isinstance(rec[name], str):
+            return f"its {name!r} is {rec[name]!r}, not a text"
+    metrics = rec.get("metrics")
+    if metrics is not None:
+        if not isinstance(metrics, dict):
+            return f"its 'metrics' is {metrics!r}, not a mapping of names to numbers"
+        for name, value in metrics.items():
+            if not is_number(value):
+                return f"its metric {name!r} is {value!r}, not a number"
+    groups = rec.get("label_groups")
+    if groups is not None and not (
+        isinstance(groups, dict)
+        and all(isinstance(v, list) and all(is_int(i) for i in v) for v in groups.values())
+    ):
+        return f"its 'label_groups' is {groups!r}, not lists of label indices"
+    return None
+
+
 def read_records(path: Path, *, repair: bool = False) -> dict[str, dict]:
-    """Records of a results file by key; with ``repair``, rewrite it without broken lines."""
+    """Records of a results file by key; with ``repair``, rewrite it without broken lines.
+
+    A line that is not a usable record (cut short by an interruption, not UTF-8, or hand-edited
+    into wrong types) is skipped with a warning naming the file and the line; its fold is
+    recomputed by the next run. A path that is not a readable file is one clear ``OSError``.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not a results file.")
+    try:
+        with open(path, "rb") as fh:
+            raw_lines = fh.read().split(b"\n")
+    except OSError as exc:
+        raise type(exc)(f"cannot read results file {path}: {exc.strerror or exc}") from None
     records: dict[str, dict] = {}
     broken = False
-    with open(path, encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                warnings.warn(
-                    f"{path}:{number} is not a complete JSON record (an interrupted write?); "
-                    "skipping it, the fold will be recomputed.",
-                    RuntimeWarning,
-                    stacklevel=3,
-                )
-                broken = True
-                continue
-            if not isinstance(rec, dict) or "dataset" not in rec or "method" not in rec:
-                continue
-            key = rec.get("key") or f"{rec['dataset']}|{rec['method']}|{rec.get('split')}"
-            records[key] = rec
+    for number, raw in enumerate(raw_lines, 1):
+        if not raw.strip():
+            continue
+        problem = None
+        try:
+            rec = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            problem = "is not UTF-8 text (a damaged or foreign line?)"
+        except json.JSONDecodeError:
+            problem = "is not a complete JSON record (an interrupted write?)"
+        else:
+            reason = _record_problem(rec)
+            if reason is not None:
+                problem = f"is not a usable fold record: {reason} (edited by hand?)"
+        if problem is not None:
+            warnings.warn(
+                f"{path}:{number} {problem}; skipping it, and the next run recomputes its fold.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            broken = True
+            continue
+        key = rec.get("key") or f"{rec['dataset']}|{rec['method']}|{rec.get('split')}"
+        records[key] = rec
     if broken and repair:
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            for rec in records.values():
-                fh.write(json.dumps(rec, sort_keys=True) + "\n")
-        os.replace(tmp, path)
+        _write_atomically(path, records.values())
     return records
+
+
+def _write_atomically(path: Path, records) -> None:
+    """Write records as JSON lines to a unique temporary file beside ``path``, then rename it.
+
+    A unique name (not a fixed ``results.jsonl.tmp``) lets two runs repair or save at once
+    without writing into each other's file; the rename is atomic, so a reader never sees half.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            for rec in records:
+                fh.write(json.dumps(rec, sort_keys=True) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def append_record(path: Path, record: dict) -> None:

@@ -115,16 +115,30 @@ def resolve_methods(methods) -> dict[str, Any]:
 
 
 def resolve_datasets(datasets, *, data_home=None) -> list[tuple[str, np.ndarray, np.ndarray]]:
-    """Load datasets given as names or ``(name, X, D)`` triples into ``(name, X, D)`` triples.
+    """Load datasets given as names, paths or ``(name, X, D)`` triples into ``(name, X, D)``.
+
+    A name or path is loaded with :func:`ldlkit.datasets.load_dataset`: a registered dataset
+    (``"SJAFFE"``, ``"artificial"``), a file of your own (``"own/mydata.mat"``), or the name of
+    a file in a data folder (``"mydata"``). A file's dataset name is its name without suffix.
 
     Examples
     --------
     >>> from ldlkit.datasets import make_artificial
     >>> X, D = make_artificial(20, random_state=0)
-    >>> [name for name, _, _ in resolve_datasets([("toy", X, D)])]
-    ['toy']
+    >>> [name for name, _, _ in resolve_datasets([("toy", X, D), "artificial"])]
+    ['toy', 'artificial']
     """
-    from ..datasets import get_dataset_info, load_dataset
+    return [(name, X, D) for name, X, D, _ in _load_datasets(datasets, data_home=data_home)]
+
+
+def _load_datasets(datasets, *, data_home=None) -> list[tuple[str, np.ndarray, np.ndarray, str]]:
+    """``(name, X, D, identity)``: ``identity`` goes into the resume keys.
+
+    It is the name, except for a file of your own, where it is the name and the file's checksum:
+    the same file keeps its folds however it is given (``own/mydata.mat``, ``./own/mydata.mat``,
+    ``mydata`` from a data folder), and an edited file gets new ones.
+    """
+    from ..datasets import load_dataset
 
     single_triple = (
         isinstance(datasets, tuple)
@@ -134,30 +148,38 @@ def resolve_datasets(datasets, *, data_home=None) -> list[tuple[str, np.ndarray,
     )
     if datasets is None:
         datasets = []
-    elif isinstance(datasets, str) or single_triple:
+    elif isinstance(datasets, str | os.PathLike) or single_triple:
         datasets = [datasets]
     out = []
     for item in datasets:
-        if isinstance(item, str):
-            name = get_dataset_info(item).name
-            X, D = load_dataset(name, data_home=data_home, return_X_y=True)
+        if isinstance(item, str | os.PathLike):
+            bunch = load_dataset(item, data_home=data_home)
+            name, X, D = bunch.name, bunch.features, bunch.labels
+            own_file_sha = bunch.get("sha256")  # only a file of your own has one
+            identity = f"{name}@sha256:{own_file_sha[:16]}" if own_file_sha else name
         elif isinstance(item, Sequence) and len(item) == 3:
             name, X, D = item
             name = str(name)
             X = check_features(X, name=f"X of dataset {name!r}")
             D = check_distributions(D, name=f"D of dataset {name!r}")
+            identity = name
         else:
             raise TypeError(
-                f"datasets: each dataset must be a name or a (name, X, D) triple, got {item!r}."
+                "datasets: each dataset must be a name, a file's path or a (name, X, D) triple, "
+                f"got {item!r}."
             )
         if len(X) != len(D):
             raise ValueError(f"datasets: {name!r} has {len(X)} feature rows but {len(D)} labels.")
-        out.append((name, X, D))
+        out.append((name, X, D, identity))
     if not out:
         raise ValueError("datasets is empty; give at least one dataset.")
-    names = [n for n, _, _ in out]
+    names = [n for n, _, _, _ in out]
     if len(set(names)) != len(names):
-        raise ValueError(f"datasets: names must be unique, got {names}.")
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(
+            f"datasets: names must be unique, got {names} ({twice} more than once; a file's "
+            "name is its file name without suffix: rename one of the files)."
+        )
     return out
 
 
@@ -326,14 +348,78 @@ def _seeded(estimator, random_state):
     return estimator
 
 
+def _prepare_out(out: Path) -> Path:
+    """Create ``out`` and return its results file; a file-system fault is one clear error."""
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(
+            f"out={str(out)!r} is a file, not a folder; give a folder for {RESULTS_FILE}."
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise type(exc)(f"cannot create the results folder {out}: {exc.strerror or exc}") from None
+    results_path = out / RESULTS_FILE
+    if results_path.is_dir():
+        raise IsADirectoryError(
+            f"{results_path} is a folder, not a results file; move it away or give another out."
+        )
+    if os.path.lexists(results_path) and not results_path.exists():
+        raise FileNotFoundError(
+            f"{results_path} is a broken symbolic link or a symbolic link loop; remove it or "
+            "give another out."
+        )
+    return results_path
+
+
+# -- workers that do not outlive the sweep ------------------------------------------------------
+#: Seconds between a worker's checks that the process running the sweep is still alive.
+PARENT_CHECK_INTERVAL = 1.0
+
+
+def _exit_with_parent(parent_pid: int, interval: float = PARENT_CHECK_INTERVAL) -> None:
+    """Loky worker initializer: end the worker soon after the process that started it dies.
+
+    A worker otherwise waits for work until loky's idle timeout, and that wait never ends when
+    the parent died holding loky's worker-management lock (``kill -9`` mid-sweep left a worker,
+    and the resource trackers that wait for it, alive for over an hour). On POSIX an orphan is
+    re-parented, so a changed parent pid means the parent is gone. The trackers exit by
+    themselves once every process holding their pipe, the workers included, is gone.
+    """
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="ldlkit-exit-with-parent", daemon=True).start()
+
+
+def _worker_kwargs() -> dict:
+    """Extra Parallel arguments for the active backend: the parent watch, for loky on POSIX."""
+    if os.name != "posix":
+        return {}
+    try:
+        from joblib._parallel_backends import LokyBackend
+        from joblib.parallel import get_active_backend
+    except ImportError:  # a joblib without these names: keep its defaults
+        return {}
+    backend, _ = get_active_backend()
+    if type(backend) is not LokyBackend or "initializer" in (backend.backend_kwargs or {}):
+        return {}
+    return {"initializer": _exit_with_parent, "initargs": (os.getpid(),)}
+
+
 def _streaming_parallel(parallel_class, n_jobs):
     """A joblib Parallel that yields results as they finish, as far as the backend allows."""
+    extra = _worker_kwargs()
     for mode in ("generator_unordered", "generator"):
         try:
-            return parallel_class(n_jobs=n_jobs, return_as=mode)
+            return parallel_class(n_jobs=n_jobs, return_as=mode, **extra)
         except ValueError:  # e.g. the multiprocessing backend supports neither
             continue
-    return parallel_class(n_jobs=n_jobs)
+    return parallel_class(n_jobs=n_jobs, **extra)
 
 
 def run_experiment(
@@ -365,7 +451,9 @@ def run_experiment(
     methods : mapping or sequence
         See :func:`resolve_methods`. Estimators are cloned for every fold.
     datasets : sequence
-        Dataset names (loaded with :func:`ldlkit.datasets.load_dataset`) or ``(name, X, D)``.
+        Dataset names, paths of your own files (both loaded with
+        :func:`ldlkit.datasets.load_dataset`; ``"artificial"`` is the embedded toy data) or
+        ``(name, X, D)`` triples.
     cv : splitter or callable, optional
         A splitter with ``split(X, D)`` (e.g. :class:`RepeatedKFold`, :class:`ImbalancedSplit`,
         :class:`EnhancementProtocol`), or a function ``dataset name -> splitter`` for
@@ -416,7 +504,7 @@ def run_experiment(
         )
     sample_rows = check_positive_int(sample_rows, name="sample_rows", minimum=0)
     resolved = resolve_methods(methods)
-    loaded = resolve_datasets(datasets, data_home=data_home)
+    loaded = _load_datasets(datasets, data_home=data_home)
     if cv is None:
         cv = RepeatedKFold(5, 10, random_state=0 if random_state is None else random_state)
     requested_metrics = None if metrics is None else list(metrics)
@@ -429,15 +517,13 @@ def run_experiment(
     results_path = None
     done: dict[str, dict] = {}
     if out is not None:
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        results_path = out / RESULTS_FILE
+        results_path = _prepare_out(Path(out))
         if results_path.exists():
             done = read_records(results_path, repair=True)
 
     finished: list[dict] = []
     tasks: list[dict] = []
-    for name, X, D in loaded:
+    for name, X, D, identity in loaded:
         splitter = cv(name) if callable(cv) and not hasattr(cv, "split") else cv
         if not hasattr(splitter, "split"):
             raise TypeError(f"cv must be a splitter with split(X, D), got {splitter!r}.")
@@ -485,7 +571,7 @@ def run_experiment(
                 )
             params = _params_text(estimator, method=display, strict=results_path is not None)
             config = _config_key(
-                name, X.shape, display, type(estimator).__name__, params, protocol, metric_names
+                identity, X.shape, display, type(estimator).__name__, params, protocol, metric_names
             )
             for index, (train, test) in enumerate(splits):
                 key = f"{config}:{index}"
@@ -557,7 +643,7 @@ def run_experiment(
         finally:
             bar.close()
 
-    dataset_order = {n: i for i, (n, _, _) in enumerate(loaded)}
+    dataset_order = {n: i for i, (n, _, _, _) in enumerate(loaded)}
     method_order = {m: i for i, m in enumerate(resolved)}
     finished.sort(
         key=lambda r: (dataset_order[r["dataset"]], method_order[r["method"]], r["split"])
