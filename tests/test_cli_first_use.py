@@ -164,7 +164,9 @@ def test_reproduce_announces_saves_and_resumes(tmp_path, capsys):
     # Table 4 is on Human_Gene: said once, before the run and in the output, no empty section.
     assert "uaknn table4 reports Human_Gene" in err
     assert "Paper vs measured" not in captured.out
-    assert "No reported values" in captured.out and "uaknn table4 reports Human_Gene" in captured.out
+    assert (
+        "No reported values" in captured.out and "uaknn table4 reports Human_Gene" in captured.out
+    )
     assert "standard deviation over the test folds" in captured.out
     folder = tmp_path / "ldlkit-results" / "uaknn-ablation"
     assert (folder / RESULTS_FILE).is_file() and (folder / "uaknn-ablation.md").is_file()
@@ -327,7 +329,8 @@ def test_the_cli_module_imports_no_numerical_library():
         "    ldlkit.cli.main(['--help'])\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = [m for m in ('numpy', 'scipy', 'sklearn', 'torch', 'joblib') if m in sys.modules]\n"
+        "heavy = ('numpy', 'scipy', 'sklearn', 'torch', 'joblib')\n"
+        "heavy = [m for m in heavy if m in sys.modules]\n"
         "print(heavy)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -28,7 +28,18 @@ _LAZY = {
     "MeanPredictor": (".dummy", "MeanPredictor"),
 }
 
-__all__ = sorted([*_LAZY, "__version__"])
+__all__ = [
+    "BaseLDL",
+    "BaseLabelEnhancer",
+    "MeanPredictor",
+    "__version__",
+    "all_estimators",
+    "datasets",
+    "get_estimator",
+    "load_dataset",
+    "make_artificial",
+    "metrics",
+]
 
 if TYPE_CHECKING:  # static tools see ordinary imports
     from . import datasets, metrics

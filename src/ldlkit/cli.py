@@ -617,9 +617,8 @@ def _load_report_results(folder):
     for warning in caught:
         # The store's message is written for a resuming run ("the fold will be recomputed");
         # report recomputes nothing, so say what it does instead.
-        text = re.sub(
-            r"[,;]?\s*the fold will be recomputed\.?", "", str(warning.message)
-        ).rstrip(". ")
+        text = str(warning.message)
+        text = re.sub(r"[,;]?\s*the fold will be recomputed\.?", "", text).rstrip(". ")
         warnings.warn(f"{text}; report leaves it out.", UserWarning, stacklevel=2)
     if not results.records:
         damaged = f" ({len(caught)} unreadable line{'s' * (len(caught) != 1)})" if caught else ""
@@ -660,7 +659,9 @@ def _report(args: argparse.Namespace) -> int:
         try:
             saved = json.loads(config.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise UserError(f"{config} is not valid JSON ({exc}); delete it to report all runs.")
+            raise UserError(
+                f"{config} is not valid JSON ({exc}); delete it to report all runs."
+            ) from None
         reference = reference or saved.get("reference")
         if saved.get("configs"):
             results = results.select(configs=saved["configs"])
@@ -886,9 +887,9 @@ COMMANDS += [_add_run, _add_report, _add_reproduce]
 
 _MAIN_EPILOG = f"""\
 datasets:
-  {DATA_ENV}   folders holding benchmark dataset files (.mat, .npz, .csv), separated by '{os.pathsep}';
-               searched first, then --data-home, then the user cache. A path to a file of your
-               own is accepted wherever a dataset name is.
+  {DATA_ENV}   folders holding benchmark dataset files (.mat, .npz, .csv), separated
+               by '{os.pathsep}'; searched first, then --data-home, then the user cache. A path
+               to a file of your own is accepted wherever a dataset name is.
 
 errors:
   A mistake in the arguments or the environment prints one 'ldlkit: error: ...' line and exits

@@ -316,9 +316,7 @@ def describe_reported_tables(repro: Reproduction, datasets=None) -> list[str]:
         lines.append(f"compared with the paper's {'; '.join(with_values)}")
     without = [f"{_reported_elsewhere(repro, k)}" for k, v in coverage.items() if not v]
     if without:
-        lines.append(
-            "no reported values for these datasets (measured only): " + "; ".join(without)
-        )
+        lines.append("no reported values for these datasets (measured only): " + "; ".join(without))
     return lines
 
 
@@ -400,7 +398,6 @@ def describe_reproduction_plan(
     lines += [f"  {line}" for line in describe_reported_tables(repro, datasets)]
     lines.append(f"  {STD_CONVENTION}")
     return lines
-
 
 
 @dataclass

@@ -52,8 +52,12 @@ register_reproduction(
     n_splits=5,
     n_repeats=10,
     reference="UAKNN",
-    # The issue trial's full run, one job on a shared 2-core machine: about 8 minutes.
-    expected_seconds=480,
+    # One job on a shared 2-core machine: the kNN rows on all five datasets and every row on
+    # SJAFFE and SBU_3DFE took 2,843 s of fit + predict (measured); BFGS-LLD takes 37 s per Movie
+    # fold, and the other linear baselines on Movie, M2B and SCUT_FBP, extrapolated from their
+    # SBU_3DFE folds by rows x features, bring the whole run to about 13,000 s (3.5 hours).
+    # (Before the linear baselines joined, the kNN rows alone took about 8 minutes.)
+    expected_seconds=13000,
     note=(
         "The ablation rows (Table 4) are measured here under the main protocol on the Table 2 "
         "datasets; the paper ran its ablation on Gene (Human_Gene, not provided), so those rows "
