@@ -286,6 +286,20 @@ def test_misspelled_names_get_did_you_mean(capsys):
     assert "Did you mean 'MeanPredictor'" in capsys.readouterr().err
 
 
+def test_mistakes_found_in_the_trial_fail_before_anything_runs(capsys):
+    # An unknown dataset fails before the run summary claims it will run.
+    assert main(["run", "--datasets", "SJAFE"]) == 2
+    captured = capsys.readouterr()
+    assert "Did you mean 'SJAFFE'" in _one_error_line(captured.err).replace("did", "Did")
+    # A quick-run override the protocol refuses fails before the plan (and the --dry-run).
+    assert main(["reproduce", "uaknn", "--folds", "0", "--dry-run"]) == 2
+    assert "n_splits" in _one_error_line(capsys.readouterr().err)
+    # The command line says how to give ILDL parameters, not the library's keyword.
+    assert main(["run", "--quiet", "--protocol", "ildl", "--datasets", "artificial"]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert "--ildl-parameters A B LOW HIGH" in line and "parameters=(" not in line
+
+
 def test_data_home_on_run(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv(DATA_ENV, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -305,7 +319,7 @@ def test_the_demo_says_what_it_runs(capsys):
     err = capsys.readouterr().err
     summary = err.split("\n")
     assert summary[0].startswith("ldlkit run: ") and "× 1 dataset × 2 folds × 1 repeat" in err
-    assert "artificial (500 rows × 3 features × 3 labels; embedded toy data" in err
+    assert "artificial (500 rows × 3 features × 3 labels; the embedded toy data of Geng" in err
     assert "the registered fast methods" in err and "MeanPredictor, AAKNN" in err
     assert "compare each method with UAKNN (the default:" in err
 

@@ -271,6 +271,15 @@ def _check_metric_names(names: Sequence[str] | None) -> None:
             )
 
 
+def _check_dataset_names(names: Sequence[str] | None) -> None:
+    """Unknown names fail before the run summary is printed (the loader suggests close names)."""
+    from .datasets import get_dataset_info
+
+    for name in names or []:
+        if name.lower() != "artificial" and not _looks_like_path(name):
+            get_dataset_info(name)
+
+
 def _with_data_home(data_home: str | None):
     """``data_home`` checked: a missing folder is a mistake worth one line, not a silent miss."""
     if data_home is not None and not os.path.isdir(data_home):
@@ -284,9 +293,9 @@ def _dataset_summary(datasets: list) -> str:
     for item in datasets:
         if isinstance(item, tuple):
             name, X, D = item
-            what = " embedded toy data (Geng 2016)" if name == "artificial" else ""
-            parts.append(f"{name} ({X.shape[0]} rows × {X.shape[1]} features × {D.shape[1]} "
-                         f"labels;{what})".replace(";)", ")"))  # fmt: skip
+            what = "; the embedded toy data of Geng 2016" if name == "artificial" else ""
+            shape = f"{X.shape[0]} rows × {X.shape[1]} features × {D.shape[1]} labels"
+            parts.append(f"{name} ({shape}{what})")
             continue
         try:
             from .datasets import get_dataset_info
@@ -377,7 +386,13 @@ def _run(args: argparse.Namespace) -> int:
                 f"({', '.join(ex.ILDL_PARAMETERS)}) or --ildl-parameters A B LOW HIGH."
             )
         for name in args.datasets:  # before loading anything
-            ex.imbalanced_parameters(name)
+            try:
+                ex.imbalanced_parameters(name)
+            except ValueError as exc:
+                raise UserError(
+                    f"{str(exc).split('; pass parameters=')[0]}; give the rule with "
+                    "--ildl-parameters A B LOW HIGH (see --help)."
+                ) from None
     cv = ex.make_protocol(
         args.protocol,
         n_splits=args.folds,
@@ -385,6 +400,7 @@ def _run(args: argparse.Namespace) -> int:
         random_state=args.seed,
         ildl_parameters=args.ildl_parameters,
     )
+    _check_dataset_names(args.datasets)
     datasets = ex.expand_demo_datasets(args.datasets, random_state=args.seed)
     resolved = ex.resolve_methods(methods)
     _check_method_kinds(resolved, kind)
@@ -751,6 +767,8 @@ def _reproduce(args: argparse.Namespace) -> int:
         return _reproduce_list()
     repro = ex.get_reproduction(args.name)
     build_methods(repro)  # no estimator available: one line, before anything is created
+    repro.make_cv(args.folds, args.repeats)  # --folds 0, --repeats 2 under ILDL: one line
+    _check_dataset_names(args.datasets)
     data_home = _with_data_home(args.data_home)
     out = None if args.no_save else (args.out or str(Path("ldlkit-results") / repro.name))
     if not args.dry_run:
