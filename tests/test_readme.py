@@ -10,6 +10,7 @@ The only change made to a command is the one the README itself offers for long r
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from pathlib import Path
@@ -114,25 +115,35 @@ def _run_all(commands: list[str], capsys, *, long_reproductions_dry: bool = Fals
     return skipped
 
 
+def _skip_for(skipped: list[str]) -> None:
+    """Skip for missing benchmark files, or fail where CI requires them (LDLKIT_REQUIRE_DATA)."""
+    if not skipped:
+        return
+    message = f"benchmark files not found for: {'; '.join(skipped)} (set LDLKIT_DATA)"
+    if os.environ.get("LDLKIT_REQUIRE_DATA", "") not in ("", "0"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def test_the_readme_says_how_to_shorten_long_runs():
     assert "`--dry-run`" in README and "`--folds 2 --repeats 1`" in README
 
 
+@pytest.mark.slow  # about 30 s with the benchmark files (two real-data runs)
 def test_every_readme_command_runs(trial_folder, capsys):
     commands = _commands(README)
     assert "ldlkit run" in commands and "ldlkit reproduce --list" in commands
     skipped = _run_all(commands, capsys, long_reproductions_dry=True)
     assert (trial_folder / "mydata.mat").is_file()
-    if skipped:
-        pytest.skip(f"benchmark files not found for: {'; '.join(skipped)} (set LDLKIT_DATA)")
+    _skip_for(skipped)
 
 
+@pytest.mark.slow  # about 20 s with the benchmark files
 def test_every_experiments_doc_command_runs(trial_folder, capsys):
     commands = _commands(EXPERIMENTS_DOC)
     assert len(commands) >= 8
     skipped = _run_all(commands, capsys)
-    if skipped:
-        pytest.skip(f"benchmark files not found for: {'; '.join(skipped)} (set LDLKIT_DATA)")
+    _skip_for(skipped)
 
 
 def test_every_help_example_runs(trial_folder, capsys):
@@ -141,15 +152,13 @@ def test_every_help_example_runs(trial_folder, capsys):
     assert any("--methods AAKNN:k=4" in e for e in examples)
     assert not any("metric=cosine" in e for e in examples)
     skipped = _run_all(examples, capsys)
-    if skipped:
-        pytest.skip(f"benchmark files not found for: {'; '.join(skipped)} (set LDLKIT_DATA)")
+    _skip_for(skipped)
 
 
 def test_every_readme_python_block_runs(trial_folder, monkeypatch):
     blocks = _code_blocks(README, "python")
     assert len(blocks) >= 3
-    if find_dataset_file("SJAFFE") is None or find_dataset_file("M2B") is None:
-        pytest.skip("the README's code uses SJAFFE and M2B; set LDLKIT_DATA")
+    _skip_for([n for n in ("SJAFFE", "M2B") if find_dataset_file(n) is None])
     namespace: dict = {"__name__": "__readme__"}
     for block in blocks:  # one session: later blocks use the earlier blocks' names
         exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102
