@@ -103,7 +103,7 @@ def test_missing_estimators_are_skipped_with_a_note(load_real, capsys):
     )
     try:
         assert main(["reproduce", "--list"]) == 0
-        assert "; SJAFFE; 1 of 3 methods available]" in capsys.readouterr().out
+        assert "; SJAFFE; 1 of 3 methods available;" in capsys.readouterr().out
         report = run_reproduction("test-skip", n_splits=2, n_repeats=1, progress=False)
     finally:
         _reproduce._REPRODUCTIONS.pop("test-skip", None)
@@ -161,7 +161,8 @@ def test_uaknn_lists_the_papers_baselines_under_the_reported_names():
     }
 
 
-def test_reproduce_uaknn_runs_with_the_baselines_it_has(load_real, capsys):
+def test_reproduce_uaknn_runs_with_the_baselines_it_has(load_real, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # reproduce saves to ./ldlkit-results by default
     load_real("SJAFFE")
     args = ["reproduce", "uaknn", "--datasets", "SJAFFE", "--folds", "2", "--repeats", "1"]
     assert main([*args, "--quiet"]) == 0
