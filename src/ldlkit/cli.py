@@ -382,6 +382,7 @@ def _add_reproduce(sub: argparse._SubParsersAction) -> None:
 
 
 COMMANDS += [_add_run, _add_report, _add_reproduce]
+COMMANDS += __import__("ldlkit.deploy._cli", fromlist=["_"]).DEPLOY_COMMANDS  # fit/predict/serve
 
 
 def build_parser() -> argparse.ArgumentParser:
