@@ -38,8 +38,8 @@ def _fit(args: argparse.Namespace) -> int:
 
 
 def _load_named(name: str, data_home):
-    from ..experiments import expand_demo_datasets
     from ..datasets import get_dataset_info, load_dataset
+    from ..experiments import expand_demo_datasets
 
     (item,) = expand_demo_datasets([name])
     if isinstance(item, tuple):

@@ -168,7 +168,9 @@ def save_model(
         up to ``seq`` (written by ``ldlkit compact``).
     """
     if not hasattr(model, "n_labels_") and not hasattr(model, "n_features_in_"):
-        raise ValueError(f"model is not fitted: {type(model).__name__} has no n_labels_; fit it first.")
+        raise ValueError(
+            f"model is not fitted: {type(model).__name__} has no n_labels_; fit it first."
+        )
     if training_data is not None:
         if fingerprint is not None:
             raise ValueError("give training_data or fingerprint, not both.")
@@ -241,7 +243,9 @@ def read_header(path) -> tuple[dict, bytes]:
         if not isinstance(header, dict):
             raise ValueError("header is not an object")
     except ValueError as exc:
-        raise ValueError(f"{path} is not a readable ldlkit model file (damaged header: {exc}).") from None
+        raise ValueError(
+            f"{path} is not a readable ldlkit model file (damaged header: {exc})."
+        ) from None
     if header.get("format") != FORMAT_VERSION:
         raise ValueError(
             f"{path} uses model file format {header.get('format')!r}, which this ldlkit "

@@ -5,8 +5,6 @@ a 256-row Movie batch is half a million numbers, which pydantic validates an ord
 slower. The pydantic models below only document the bodies on the OpenAPI page.
 """
 
-from __future__ import annotations
-
 import hmac
 import json
 import os
@@ -37,7 +35,12 @@ def _schemas():
 
 
 class _BodyLimit:
-    """ASGI middleware: refuse a request body over ``limit`` bytes with 413 before reading it."""
+    """ASGI middleware: refuse a request body over ``limit`` bytes with 413.
+
+    A Content-Length over the limit is refused before anything is read; a body without one
+    (chunked) is read up to the limit and then handed on whole, so the application never sees
+    part of an oversized body.
+    """
 
     def __init__(self, app, limit: int) -> None:
         self.app, self.limit = app, limit
@@ -48,28 +51,25 @@ class _BodyLimit:
         for name, value in scope.get("headers", ()):
             if name == b"content-length" and value.isdigit() and int(value) > self.limit:
                 return await _send_error(send, 413, self._message())
-        seen = 0
-
-        async def counted_receive():
-            nonlocal seen
+        parts, size, more = [], 0, True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
-            return message
+            if message["type"] != "http.request":  # the client went away
+                return None
+            parts.append(message.get("body", b""))
+            size += len(parts[-1])
+            if size > self.limit:
+                return await _send_error(send, 413, self._message())
+            more = message.get("more_body", False)
+        buffered = [{"type": "http.request", "body": b"".join(parts), "more_body": False}]
 
-        try:
-            return await self.app(scope, counted_receive, send)
-        except _TooLarge:
-            return await _send_error(send, 413, self._message())
+        async def replay():
+            return buffered.pop() if buffered else await receive()
+
+        return await self.app(scope, replay, send)
 
     def _message(self) -> str:
         return f"request body over the limit of {self.limit} bytes; send fewer rows per request."
-
-
-class _TooLarge(Exception):
-    pass
 
 
 async def _send_error(send, status: int, message: str) -> None:
@@ -78,7 +78,10 @@ async def _send_error(send, status: int, message: str) -> None:
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", b"%d" % len(body)),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})
@@ -143,6 +146,8 @@ def create_app(
             rows = body[name]
             if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
                 raise HTTPException(422, f"{name} must be a list of rows (lists of numbers).")
+            if not rows:
+                raise HTTPException(422, f"{name} is empty; send at least one row.")
             if len(rows) > max_rows:
                 raise HTTPException(
                     413, f"{name} has {len(rows)} rows; at most {max_rows} per request."
