@@ -332,27 +332,38 @@ class SearchIndex:
     def _exact_scores(self, Q64: np.ndarray, qi: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """float64 scores of the (query ``qi``, training row ``cols``) pairs.
 
-        Each pair is one contiguous row product reduced by numpy's fixed-order (pairwise) sum,
-        so a pair's score depends on its two rows only: never on the batch, block or backend.
+        Each pair's score is the training row times the query (or their difference, squared)
+        reduced by numpy's fixed-order pairwise sum over one contiguous row, so it depends on
+        the two rows only: never on the batch, the block, the other candidates or the backend.
         Euclidean scores are exact negative squared distances of the raw rows (differences
-        first: no cancellation for shifted features).
+        first: no cancellation for shifted features). Duplicate pairs (overlapping prototypes)
+        are scored once.
         """
-        out = np.empty(len(qi), dtype=np.float64)
-        d = max(Q64.shape[1], 1)
-        step = max(1, _RESCORE_ELEMENTS // d)
+        if len(qi) == 0:
+            return np.empty(0, dtype=np.float64)
+        n_rows = max(self.n_rows, 1)
+        keys, inverse = np.unique(qi.astype(np.int64) * n_rows + cols, return_inverse=True)
+        uq, uc = np.divmod(keys, n_rows)
+        out = np.empty(len(keys), dtype=np.float64)
+        bounds = np.flatnonzero(np.diff(uq)) + 1
+        starts = np.concatenate([[0], bounds])
+        stops = np.concatenate([bounds, [len(keys)]])
+        step = max(1, _RESCORE_ELEMENTS // max(Q64.shape[1], 1))
         T = self._exact
-        for start in range(0, len(qi), step):
-            part = slice(start, start + step)
-            a = Q64[qi[part]]
-            b = T[cols[part]]
-            if self.metric == "cosine":
-                a *= b
-                out[part] = a.sum(axis=1)
-            else:
-                a -= b
-                a *= a
-                out[part] = -a.sum(axis=1)
-        return out
+        cosine = self.metric == "cosine"
+        for first, last in zip(starts.tolist(), stops.tolist(), strict=True):
+            q = Q64[uq[first]]
+            for a in range(first, last, step):
+                b = min(last, a + step)
+                g = T[uc[a:b]]  # a fresh contiguous copy
+                if cosine:
+                    g *= q
+                    out[a:b] = g.sum(axis=1)
+                else:
+                    g -= q
+                    g *= g
+                    out[a:b] = -g.sum(axis=1)
+        return out[inverse.ravel()]
 
     def _pair_scorer(self, Q64: np.ndarray, idx: np.ndarray) -> np.ndarray:
         n, c = idx.shape
@@ -383,8 +394,13 @@ class SearchIndex:
         n, m = sub.shape
         if k >= m:
             return np.repeat(np.arange(n), m), np.tile(np.arange(m), n)
-        kth = sub.max(axis=1) if k == 1 else np.partition(sub, m - k, axis=1)[:, m - k]
-        return np.nonzero(sub >= self._threshold(kth, eps)[:, None])
+        if k == 1:
+            kth = sub[np.arange(n), sub.argmax(axis=1)]  # argmax is faster than max
+        else:
+            kth = np.partition(sub, m - k, axis=1)[:, m - k]
+        # flatnonzero + divmod: 2-D np.nonzero is about 40x slower on these masks.
+        flat = np.flatnonzero(sub >= self._threshold(kth, eps)[:, None])
+        return np.divmod(flat, m)
 
     def _torch_rows(self, members=None, build: bool = False):
         import torch
