@@ -3,7 +3,8 @@ strategy, generalised to any ldlkit estimator)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import threading
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import clone
@@ -102,9 +103,52 @@ class LDLEnsemble(BaseLDL):
             members.append(member.fit(X, D))
         self.estimators_ = members
 
+    def _lock_(self) -> threading.RLock:
+        # Members are updated one after another, so a lock (not copy-on-write) keeps a
+        # prediction from averaging members of different training sets.
+        lock = vars(self).get("_lock")
+        if lock is None:
+            lock = vars(self).setdefault("_lock", threading.RLock())
+        return lock
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        state.pop("_lock", None)
+        return state
+
     def _partial_fit(self, X: np.ndarray, D: np.ndarray) -> None:
-        for member in self.estimators_:
-            member.partial_fit(X, D)
+        with self._lock_():
+            for member in self.estimators_:
+                member.partial_fit(X, D)
+
+    @property
+    def sample_ids_(self) -> np.ndarray:
+        """Stable ids of the training rows (those of the members, which all hold the same rows).
+
+        Available when every member has ``sample_ids_`` (the kNN family).
+        """
+        check_is_fitted(self, "estimators_")
+        try:
+            return self.estimators_[0].sample_ids_
+        except AttributeError:
+            raise AttributeError(
+                f"{type(self.estimators_[0]).__name__} members have no stable sample ids."
+            ) from None
+
+    @available_if(lambda self: get_tags(self).ldl.remove)
+    def remove_ids(self, ids) -> LDLEnsemble:
+        """Drop training rows by stable id from every member (see ``UAKNN.remove_ids``).
+
+        Unknown ids raise a ValueError naming them, and no member changes.
+        """
+        from ._common import _positions_of_ids
+
+        check_is_fitted(self, "estimators_")
+        with self._lock_():
+            positions = _positions_of_ids(self.sample_ids_, ids)  # raises before any change
+            for member in self.estimators_:
+                member.remove(positions)
+        return self
 
     @available_if(lambda self: get_tags(self).ldl.remove)
     def remove(self, indices) -> LDLEnsemble:
@@ -124,12 +168,16 @@ class LDLEnsemble(BaseLDL):
         self
         """
         check_is_fitted(self, "estimators_")
-        for member in self.estimators_:
-            member.remove(indices)
+        with self._lock_():
+            # Positions are checked by the first member; a bad one raises before any change.
+            self.estimators_[0].remove(indices)
+            for member in self.estimators_[1:]:
+                member.remove(indices)
         return self
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
         total = np.zeros((len(X), self.n_labels_))
-        for member in self.estimators_:
-            total += member.predict(X)
+        with self._lock_():
+            for member in self.estimators_:
+                total += member.predict(X)
         return total / len(self.estimators_)
