@@ -146,7 +146,7 @@ def test_api_key_guards_writes_and_append_then_predict_equals_a_refit(shared, da
     np.testing.assert_allclose(_predict(url, X[300:340]), refit.predict(X[300:340]), atol=1e-12)
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # starlette TestClient on httpx
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
 def test_model_without_partial_fit_answers_405(tmp_path, data):
     # In process (the routes are the same; no need for another server start).
     from fastapi.testclient import TestClient
