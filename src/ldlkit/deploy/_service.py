@@ -6,6 +6,7 @@ durability and replay rules can be tested and reused without a web framework.
 
 from __future__ import annotations
 
+import os
 import threading
 from contextlib import nullcontext
 from pathlib import Path
@@ -45,7 +46,7 @@ class ModelService:
     concurrent predictions); for any other model they share the writers' lock.
     """
 
-    def __init__(self, model_path, log_path=None) -> None:
+    def __init__(self, model_path, log_path=None, *, predict_slots: int | None = None) -> None:
         self.model_path = Path(model_path)
         loaded = load_model(self.model_path, with_header=True)
         self.model, self.header = loaded.model, loaded.header
@@ -56,6 +57,11 @@ class ModelService:
         self._write_lock = threading.Lock()
         self._has_ids = hasattr(self.model, "sample_ids_")
         self._read_lock = nullcontext() if self._has_ids else self._write_lock
+        # Predictions running at once: more than the cores only makes them fight for the CPU.
+        slots = predict_slots if predict_slots is not None else (os.cpu_count() or 1)
+        if slots < 1:
+            raise ValueError(f"predict_slots must be at least 1, got {slots}.")
+        self._predict_slots = threading.BoundedSemaphore(slots)
         self.degraded: str | None = None
         self.replayed = self._replay()
 
@@ -104,7 +110,7 @@ class ModelService:
         return X
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        with self._read_lock:
+        with self._predict_slots, self._read_lock:
             return self.model.predict(X)
 
     def append(self, rows, distributions) -> np.ndarray:
