@@ -111,3 +111,17 @@ def test_compact_folds_the_log(files, capsys):
     # The log now extends c.ldl; the original file no longer matches it.
     with pytest.raises(ValueError, match="belongs to another model file"):
         ModelService(model)
+
+
+def test_serve_refuses_an_open_address_without_a_key(files, capsys, monkeypatch):
+    pytest.importorskip("uvicorn")
+    pytest.importorskip("fastapi")
+    tmp = files[0]
+    model = tmp / "m.ldl"
+    main(["fit", "--data", str(tmp / "train.npz"), "--method", "AAKNN", "--out", str(model)])
+    monkeypatch.delenv("LDLKIT_API_KEY", raising=False)
+    assert main(["serve", str(model), "--host", "0.0.0.0"]) == 2
+    assert "LDLKIT_API_KEY is not set" in capsys.readouterr().err
+    monkeypatch.setenv("LDLKIT_API_KEY", " ")
+    assert main(["serve", str(model)]) == 2
+    assert "LDLKIT_API_KEY is set but empty" in capsys.readouterr().err

@@ -59,19 +59,26 @@ def test_acknowledged_append_survives_kill_9(start_server, model_file, data, tmp
     X, D = data
     log = tmp_path / "updates.sqlite"
     server = start_server(model_file, log)
-    r = _append(server.url, X[N_BASE : N_BASE + 1], D[N_BASE : N_BASE + 1])
+    r = _append(server.url, X[N_BASE : N_BASE + 4], D[N_BASE : N_BASE + 4])
+    assert r.status_code == 201 and r.json()["ids"] == list(range(N_BASE, N_BASE + 4))
+    assert httpx.delete(f"{server.url}/samples/{N_BASE + 1}").status_code == 200
+    assert httpx.delete(f"{server.url}/samples/7").status_code == 200
+    r = _append(server.url, X[N_BASE + 4 : N_BASE + 5], D[N_BASE + 4 : N_BASE + 5])
     assert r.status_code == 201
-    ids = r.json()["ids"]
-    server.kill9()  # right after the acknowledgement: no clean shutdown
+    last = r.json()["ids"]
+    server.kill9()  # right after the last acknowledgement: no clean shutdown
     server = start_server(model_file, log)
     info = httpx.get(server.url + "/model").json()
-    assert info["n_rows"] == N_BASE + 1 and info["log"]["replayed_at_start"] == 1
-    refit = AAKNN(k=5).fit(X[: N_BASE + 1], D[: N_BASE + 1])
+    assert info["log"]["replayed_at_start"] == 4
+    assert last == [N_BASE + 4] and info["n_rows"] == N_BASE + 3
+    keep = [i for i in range(N_BASE + 5) if i not in (7, N_BASE + 1)]
+    refit = AAKNN(k=5).fit(X[keep], D[keep])
     np.testing.assert_allclose(_predict(server.url, X[300:]), refit.predict(X[300:]), atol=1e-12)
-    if info["writes"]["remove"]:  # the acknowledged id is there under the same number
-        assert ids == [N_BASE]
-        assert httpx.delete(f"{server.url}/samples/{ids[0]}").status_code == 200
-        assert httpx.get(server.url + "/model").json()["n_rows"] == N_BASE
+    # The rows are there under the ids they were acknowledged with; removed ids stay removed.
+    assert httpx.delete(f"{server.url}/samples/{N_BASE + 4}").status_code == 200
+    assert httpx.delete(f"{server.url}/samples/{N_BASE + 1}").status_code == 404
+    r = _append(server.url, X[N_BASE + 5 : N_BASE + 6], D[N_BASE + 5 : N_BASE + 6])
+    assert r.json()["ids"] == [N_BASE + 5]  # ids are never reused
 
 
 @pytest.mark.slow
