@@ -241,6 +241,12 @@ class SearchIndex:
         """The float64 rows that define the exact scores (a view, ``n_rows`` x d)."""
         return self._exact[: self.n_rows]
 
+    def __copy__(self) -> SearchIndex:
+        # A shallow copy sharing the buffers (pickling, through __getstate__, trims them).
+        new = object.__new__(SearchIndex)
+        new.__dict__.update(self.__dict__)
+        return new
+
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         n = self.n_rows
