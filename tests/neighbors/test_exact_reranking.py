@@ -155,3 +155,18 @@ def test_the_automatic_block_counts_the_labels(rng):
     Q = rng.random((2000, 8)) + 0.1
     peak = _peak_bytes(lambda: model.predict(Q))
     assert peak < 300_000_000, peak
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("name", ["SCUT_FBP", "SBU_3DFE", "Movie"])
+def test_cuda_gives_the_numpy_neighbours_and_predictions(name, load_real):
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    X, D = load_real(name)
+    Xtr, Dtr, Xte = _split(X, D, n_test=300)
+    for cls in (AAKNN, UAKNN, WUAKNN):
+        params = {"random_state": 0} if cls is UAKNN else {}
+        cpu = cls(**params).fit(Xtr, Dtr)
+        gpu = cls(backend="torch", device="cuda", **params).fit(Xtr, Dtr)
+        np.testing.assert_array_equal(gpu.predict(Xte), cpu.predict(Xte), err_msg=cls.__name__)
