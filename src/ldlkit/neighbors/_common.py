@@ -289,9 +289,7 @@ class _NeighborsBase(BaseLDL):
         with self._write_lock():
             old = self._snap()
             ids = np.concatenate([old.ids, self._new_ids(len(X))])
-            self._publish(
-                old.index.appended(X), np.concatenate([old.distributions, D]), ids
-            )
+            self._publish(old.index.appended(X), np.concatenate([old.distributions, D]), ids)
             self._next_id += len(X)
 
     def remove(self, indices) -> _NeighborsBase:

@@ -3,6 +3,7 @@ strategy, generalised to any ldlkit estimator)."""
 
 from __future__ import annotations
 
+import copy
 import threading
 from typing import Any, ClassVar
 
@@ -103,13 +104,20 @@ class LDLEnsemble(BaseLDL):
             members.append(member.fit(X, D))
         self.estimators_ = members
 
-    def _lock_(self) -> threading.RLock:
-        # Members are updated one after another, so a lock (not copy-on-write) keeps a
-        # prediction from averaging members of different training sets.
+    def _lock_(self) -> threading.Lock:
+        """Serialises writers. Readers take no lock: writes are copy-on-write (the members are
+        shallow-copied, updated, and the new list swapped in with one assignment), so a
+        prediction never averages members of different training sets."""
         lock = vars(self).get("_lock")
         if lock is None:
-            lock = vars(self).setdefault("_lock", threading.RLock())
+            lock = vars(self).setdefault("_lock", threading.Lock())
         return lock
+
+    def _updated_members(self, update) -> None:
+        members = [copy.copy(member) for member in self.estimators_]
+        for member in members:
+            update(member)
+        self.estimators_ = members
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(super().__getstate__())
@@ -118,8 +126,7 @@ class LDLEnsemble(BaseLDL):
 
     def _partial_fit(self, X: np.ndarray, D: np.ndarray) -> None:
         with self._lock_():
-            for member in self.estimators_:
-                member.partial_fit(X, D)
+            self._updated_members(lambda member: member.partial_fit(X, D))
 
     @property
     def sample_ids_(self) -> np.ndarray:
@@ -146,8 +153,7 @@ class LDLEnsemble(BaseLDL):
         check_is_fitted(self, "estimators_")
         with self._lock_():
             positions = _positions_of_ids(self.sample_ids_, ids)  # raises before any change
-            for member in self.estimators_:
-                member.remove(positions)
+            self._updated_members(lambda member: member.remove(positions))
         return self
 
     @available_if(lambda self: get_tags(self).ldl.remove)
@@ -169,15 +175,13 @@ class LDLEnsemble(BaseLDL):
         """
         check_is_fitted(self, "estimators_")
         with self._lock_():
-            # Positions are checked by the first member; a bad one raises before any change.
-            self.estimators_[0].remove(indices)
-            for member in self.estimators_[1:]:
-                member.remove(indices)
+            # A bad position raises in the first member's copy: nothing is swapped in.
+            self._updated_members(lambda member: member.remove(indices))
         return self
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
         total = np.zeros((len(X), self.n_labels_))
-        with self._lock_():
-            for member in self.estimators_:
-                total += member.predict(X)
+        members = self.estimators_
+        for member in members:  # one read of the list: one consistent state
+            total += member.predict(X)
         return total / len(self.estimators_)

@@ -35,6 +35,8 @@ _AUTO_BLOCK_BYTES = 2**27
 _MAX_AUTO_BLOCK = 4096
 #: float64 elements gathered at a time when candidates are re-scored exactly.
 _RESCORE_ELEMENTS = 2**20
+#: From this many features on, candidates are re-scored one query at a time.
+_WIDE_ROWS = 256
 #: Queries per faiss call when ``block_size`` is None (faiss holds no n x n_train matrix).
 _FAISS_BLOCK = 4096
 #: Extra candidates fetched from faiss per query and re-ranked exactly.
@@ -243,6 +245,12 @@ class SearchIndex:
         """The float64 rows that define the exact scores (a view, ``n_rows`` x d)."""
         return self._exact[: self.n_rows]
 
+    def __copy__(self) -> SearchIndex:
+        # A shallow copy sharing the buffers (pickling, through __getstate__, trims them).
+        new = object.__new__(SearchIndex)
+        new.__dict__.update(self.__dict__)
+        return new
+
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         n = self.n_rows
@@ -347,25 +355,33 @@ class SearchIndex:
         keys, inverse = np.unique(qi.astype(np.int64) * n_rows + cols, return_inverse=True)
         uq, uc = np.divmod(keys, n_rows)
         out = np.empty(len(keys), dtype=np.float64)
-        bounds = np.flatnonzero(np.diff(uq)) + 1
-        starts = np.concatenate([[0], bounds])
-        stops = np.concatenate([bounds, [len(keys)]])
-        step = max(1, _RESCORE_ELEMENTS // max(Q64.shape[1], 1))
-        T = self._exact
-        cosine = self.metric == "cosine"
-        for first, last in zip(starts.tolist(), stops.tolist(), strict=True):
-            q = Q64[uq[first]]
-            for a in range(first, last, step):
-                b = min(last, a + step)
-                g = T[uc[a:b]]  # a fresh contiguous copy
-                if cosine:
-                    g *= q
-                    out[a:b] = g.sum(axis=1)
-                else:
-                    g -= q
-                    g *= g
-                    out[a:b] = -g.sum(axis=1)
+        d = max(Q64.shape[1], 1)
+        step = max(1, _RESCORE_ELEMENTS // d)
+        if d >= _WIDE_ROWS:
+            # Wide rows: one query at a time, broadcast instead of gathered (half the memory
+            # traffic); pairs are sorted by query, so each query's pairs are one run.
+            bounds = np.flatnonzero(np.diff(uq)) + 1
+            runs = zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(keys)].tolist(), strict=True)
+            for first, last in runs:
+                for a in range(first, last, step):
+                    b = min(last, a + step)
+                    self._score_rows(uc[a:b], Q64[uq[a]], out[a:b])
+        else:
+            for a in range(0, len(keys), step):
+                b = min(len(keys), a + step)
+                self._score_rows(uc[a:b], Q64[uq[a:b]], out[a:b])
         return out[inverse.ravel()]
+
+    def _score_rows(self, cols: np.ndarray, queries: np.ndarray, out: np.ndarray) -> None:
+        """Scores of training rows ``cols`` against ``queries`` (one row, or one per column)."""
+        g = self._exact[cols]  # a fresh contiguous copy, one row per pair
+        if self.metric == "cosine":
+            g *= queries
+            out[...] = g.sum(axis=1)
+        else:
+            g -= queries
+            g *= g
+            out[...] = -g.sum(axis=1)
 
     def _pair_scorer(self, Q64: np.ndarray, idx: np.ndarray) -> np.ndarray:
         n, c = idx.shape

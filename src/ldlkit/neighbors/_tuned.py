@@ -308,9 +308,7 @@ class TunedUAKNN(_NeighborsBase):
             mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
         index = self._new_index().fit(_scaled(X, mean, scale))
         best, self.cv_results_ = self._select(index, D)
-        self._publish(
-            index, D, ids, mean=mean, scale=scale, prior=D.mean(axis=0), best_params=best
-        )
+        self._publish(index, D, ids, mean=mean, scale=scale, prior=D.mean(axis=0), best_params=best)
 
     def _candidates(self, index: SearchIndex, members, X: np.ndarray, k: int, matching: bool):
         if matching:
