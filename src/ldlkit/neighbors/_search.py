@@ -175,9 +175,7 @@ class SearchIndex:
         when no newer index uses that space, else the buffers are copied (doubling capacity).
         """
         exact, screen, norms = self._prepare(X)
-        # Not copy.copy: it goes through __getstate__, which trims the shared buffers.
-        new = object.__new__(type(self))
-        vars(new).update(vars(self))
+        new = copy.copy(self)
         n, needed = self.n_rows, self.n_rows + len(screen)
         if needed <= len(self._buffer) and self._tail[0] == n:
             self._tail[0] = needed  # shared list: this index can no longer write its tail
