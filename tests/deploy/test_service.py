@@ -9,7 +9,7 @@ import pytest
 
 from ldlkit.datasets import make_artificial
 from ldlkit.deploy import ModelService, compact, load_model, save_model
-from ldlkit.deploy._service import UnknownSample, WritesUnsupported
+from ldlkit.deploy._service import ServiceDegraded, UnknownSample, WritesUnsupported
 from ldlkit.linear import SABFGS
 from ldlkit.neighbors import AAKNN
 
@@ -151,3 +151,28 @@ def test_compaction_interrupted_before_the_log_was_rebound(saved, tmp_path):
     compact(path, restarted.log_path)
     with pytest.raises(ValueError, match="compacted into a newer model file"):
         ModelService(older, restarted.log_path)
+
+
+def test_failed_log_write_undoes_the_append_and_stops_writes(saved, monkeypatch):
+    path, X, D = saved
+    service = ModelService(path)
+    service.append(X[100:102], D[100:102])
+    before = service.predict(X)
+
+    def disk_full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(service.log, "add", disk_full)
+    with pytest.raises(sqlite3.OperationalError):
+        service.append(X[102:105], D[102:105])
+    assert service.n_rows() == 102  # the rows were taken out of the model again
+    np.testing.assert_array_equal(service.predict(X), before)
+    assert "writes are refused" in service.degraded
+    with pytest.raises(ServiceDegraded):
+        service.append(X[105:106], D[105:106])
+    service.close()
+    restarted = ModelService(path)  # a restart returns to the logged state and takes writes
+    assert restarted.n_rows() == 102 and restarted.degraded is None
+    np.testing.assert_array_equal(restarted.predict(X), before)
+    restarted.append(X[105:106], D[105:106])
+    restarted.close()
