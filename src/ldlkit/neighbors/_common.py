@@ -398,6 +398,14 @@ class _NeighborsBase(BaseLDL):
         state.pop("_lock", None)  # locks do not pickle; a new one is made on demand
         return state
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "index_" in state and "_snapshot" not in state:
+            raise ValueError(
+                f"this {type(self).__name__} was pickled by an ldlkit without stable sample ids "
+                "and exact re-ranking; refit it with this version."
+            )
+        super().__setstate__(state)
+
 
 def _check_positions(indices, n: int) -> np.ndarray:
     """Sorted unique non-negative positions, or a ValueError (nothing removed)."""
