@@ -902,6 +902,7 @@ def _add_reproduce(sub: argparse._SubParsersAction) -> None:
 
 
 COMMANDS += [_add_run, _add_report, _add_reproduce]
+COMMANDS += __import__("ldlkit.deploy._cli", fromlist=["_"]).DEPLOY_COMMANDS  # fit/predict/serve
 
 _MAIN_EPILOG = f"""\
 datasets:

@@ -161,7 +161,7 @@ def test_retune_false_appends_without_reselecting():
     assert model.n_train_ == 140
     # The appended rows are searched with the frozen scaling: the same as scaling them by hand.
     np.testing.assert_array_equal(
-        model.index_.rows[100:], model.index_._prepare(model._scale(X[100:140]))[0]
+        model.index_.exact_rows[100:], model.index_._prepare(model._scale(X[100:140]))[0]
     )
     model.remove(np.arange(100, 140))
     fresh = TunedUAKNN(random_state=0, retune=False).fit(X[:100], D[:100])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral
 from typing import ClassVar
 
@@ -15,7 +16,9 @@ class AAKNN(_NeighborsBase):
     """Algorithm-adaptation kNN for label distribution learning (Geng 2016).
 
     The prediction for a query is the plain mean of the label distributions of its ``k`` nearest
-    training rows by Euclidean distance. With fewer than ``k`` training rows, all rows are used.
+    training rows by Euclidean distance. With fewer than ``k`` training rows, all rows are used
+    (every prediction is then the training mean) and ``fit`` warns (scikit-learn's
+    ``KNeighborsRegressor`` raises instead; here a model that ``remove`` shrank keeps working).
 
     Parameters
     ----------
@@ -82,6 +85,23 @@ class AAKNN(_NeighborsBase):
         self.dtype = dtype
         self.index_params = index_params
 
-    def _predict_block(self, X: np.ndarray) -> np.ndarray:
-        _, index = self.index_.topk(X, self.k)
-        return self._distributions[index].mean(axis=1)
+    def _uses_prototypes(self) -> bool:
+        return False
+
+    def _fit(self, X: np.ndarray, D: np.ndarray) -> None:
+        super()._fit(X, D)
+        if self.k > len(X):
+            warnings.warn(
+                f"AAKNN(k={self.k}) was fitted on {len(X)} training rows, fewer than k: every "
+                f"prediction uses all {len(X)} rows and equals their mean distribution. Pass a "
+                "smaller k.",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    def _extra_bytes_per_query(self) -> int:
+        return 8 * min(self.k, max(self.n_train_, 1)) * (self.n_labels_ + 4)
+
+    def _predict_block(self, X: np.ndarray, snapshot, offset: int = 0) -> np.ndarray:
+        _, index = snapshot.index.topk(X, self.k, offset=offset)
+        return snapshot.distributions[index].mean(axis=1)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import threading
+from dataclasses import dataclass, field
 from numbers import Integral
 from typing import Any, ClassVar
 
@@ -10,7 +13,8 @@ from scipy.special import ndtr, ndtri
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import BaseLDL
+from .._validation import check_features, check_nonzero_rows, to_simplex
+from ..base import BaseLDL, get_tags
 from ._search import _BACKENDS, _DTYPES, SearchIndex, check_search_params
 
 
@@ -105,11 +109,86 @@ def query_normals(X: np.ndarray, seed: int, shape: tuple[int, ...]) -> np.ndarra
     return ndtri(uniform).reshape((len(X), *shape))
 
 
+def prototype_members(D: np.ndarray, rule: str = "threshold") -> tuple[np.ndarray, ...]:
+    """Prototype membership, ascending row indices per label.
+
+    ``rule="threshold"`` (paper Eq. 2, the default): for label i, the rows with ``D[:, i] > 1/L``
+    (prototypes may overlap). ``rule="argmax"``: each row belongs to the prototype of its largest
+    degree (the first one on ties), a partition of the rows. If no prototype has a member (every
+    row exactly uniform), every prototype falls back to the whole training set.
+    """
+    if rule == "argmax":
+        best = D.argmax(axis=1)
+        members = [np.flatnonzero(best == i) for i in range(D.shape[1])]
+    else:
+        mask = D > 1.0 / D.shape[1]
+        members = [np.flatnonzero(mask[:, i]) for i in range(D.shape[1])]
+    if not any(len(m) for m in members):
+        members = [np.arange(len(D))] * D.shape[1]
+    for m in members:
+        m.flags.writeable = False
+    return tuple(members)
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """Everything ``predict`` reads, replaced as a whole when the training rows change.
+
+    ``predict`` takes one reference to the current snapshot and uses only it, so a concurrent
+    ``partial_fit``/``remove`` (which builds a new snapshot and swaps one attribute, an atomic
+    operation in CPython) never shows it a half-updated model.
+    """
+
+    index: SearchIndex
+    distributions: np.ndarray  # read-only
+    members: tuple  # read-only int arrays, one per label
+    ids: np.ndarray  # read-only int64 stable ids, one per row
+    extra: dict = field(default_factory=dict)  # subclass state read by predict
+
+
+_ROW_IN_MESSAGE = re.compile(r"\brow (\d+)")
+
+
+def _validated_block(X: np.ndarray, start: int, stop: int, n_features: int, nonzero: bool):
+    """``check_features`` on one block of rows; error messages name the caller's row."""
+    try:
+        block = check_features(X[start:stop], n_features=n_features)
+        if nonzero:
+            check_nonzero_rows(block)
+    except (TypeError, ValueError) as exc:
+        message = _ROW_IN_MESSAGE.sub(lambda m: f"row {int(m.group(1)) + start}", str(exc))
+        raise type(exc)(message) from None
+    return block
+
+
+def _query_array(X, n_features: int):
+    """``X`` as an array without a float64 copy of the whole (checked per block later)."""
+    import scipy.sparse as sp
+
+    if X is None or sp.issparse(X) or isinstance(X, str | bytes):
+        return check_features(X, n_features=n_features)  # raises the usual clear error
+    arr = X if isinstance(X, np.ndarray) else np.asarray(X)
+    if arr.ndim != 2 or arr.size == 0 or arr.dtype.kind not in "biuf":
+        return check_features(arr, n_features=n_features)  # rare: validated whole
+    if arr.shape[1] != n_features:
+        check_features(arr[:1], n_features=n_features)  # the usual width error
+    return arr
+
+
 class _NeighborsBase(BaseLDL):
     """Common store of the kNN family: training rows in a :class:`SearchIndex`, the distributions
     beside them, ``partial_fit`` by appending and :meth:`remove` by deleting rows.
 
-    Subclasses set ``_metric`` and implement ``_predict_block``.
+    The fitted state lives in one immutable :class:`_Snapshot`; ``fit``/``partial_fit``/
+    ``remove`` build a new one (sharing what did not change) and swap it in, serialised by a
+    write lock, so predictions running in other threads always see one consistent model.
+
+    Subclasses set ``_metric`` and implement ``_predict_block(X, snapshot)``.
     """
 
     _abstract = True
@@ -139,36 +218,85 @@ class _NeighborsBase(BaseLDL):
             self.backend, self.device, self.block_size, self.dtype, self.index_params
         )
 
-    def _after_change(self) -> None:
-        """Called after the training rows changed (fit, partial_fit, remove)."""
-
-    def _predict_block(self, X: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+    def _predict_block(self, X: np.ndarray, snapshot: _Snapshot) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
+    def _extra_bytes_per_query(self) -> int:
+        """Working memory of one query beyond the search (sized by the automatic block)."""
+        return 0
+
+    # -- the snapshot -------------------------------------------------------------------------
+    def _snap(self) -> _Snapshot:
+        try:
+            return vars(self)["_snapshot"]
+        except KeyError:
+            raise AttributeError(f"{type(self).__name__} is not fitted yet.") from None
+
+    @property
+    def index_(self) -> SearchIndex:
+        """The training rows prepared for search."""
+        return self._snap().index
+
+    @property
+    def _distributions(self) -> np.ndarray:
+        return self._snap().distributions
+
+    @property
+    def sample_ids_(self) -> np.ndarray:
+        """Stable ids of the training rows, in row order (read-only int64).
+
+        ``fit`` assigns 0..n-1; each ``partial_fit`` batch continues from the largest id ever
+        assigned plus one, so ids are never reused, even after :meth:`remove_ids`.
+        """
+        return self._snap().ids
+
+    def _write_lock(self) -> threading.Lock:
+        lock = vars(self).get("_lock")
+        if lock is None:
+            lock = vars(self).setdefault("_lock", threading.Lock())
+        return lock
+
+    def _publish(self, index: SearchIndex, D: np.ndarray, ids: np.ndarray, **extra) -> None:
+        """Build the caches of a new training set, then swap it in (one attribute assignment)."""
+        members = prototype_members(D, getattr(self, "prototypes", "threshold"))
+        index.prepare(members if self._uses_prototypes() else None)
+        self._snapshot = _Snapshot(index, _read_only(D), members, _read_only(ids), extra)
+
+    def _uses_prototypes(self) -> bool:
+        return True
+
     # -- BaseLDL implementation ---------------------------------------------------------------
-    def _fit(self, X: np.ndarray, D: np.ndarray) -> None:
-        self.index_ = SearchIndex(
+    def _new_index(self) -> SearchIndex:
+        return SearchIndex(
             self._metric,
             backend=self.backend,
             device=self.device,
             block_size=self.block_size,
             dtype=self.dtype,
             index_params=self.index_params,
-        ).fit(X)
-        self._distributions = D.copy()
-        self._refresh_members()
-        self._after_change()
+        )
+
+    def _fit(self, X: np.ndarray, D: np.ndarray) -> None:
+        with self._write_lock():
+            self._next_id = len(X)
+            self._publish(self._new_index().fit(X), D.copy(), np.arange(len(X), dtype=np.int64))
+
+    def _new_ids(self, n: int) -> np.ndarray:
+        ids = np.arange(self._next_id, self._next_id + n, dtype=np.int64)
+        return ids
 
     def _partial_fit(self, X: np.ndarray, D: np.ndarray) -> None:
-        self.index_.append(X)
-        self._distributions = np.concatenate([self._distributions, D])
-        self._refresh_members()
-        self._after_change()
+        with self._write_lock():
+            old = self._snap()
+            ids = np.concatenate([old.ids, self._new_ids(len(X))])
+            self._publish(old.index.appended(X), np.concatenate([old.distributions, D]), ids)
+            self._next_id += len(X)
 
     def remove(self, indices) -> _NeighborsBase:
         """Drop training rows by position (as in the order rows were given to fit/partial_fit).
 
-        Predictions afterwards equal those of a model fitted on the remaining rows.
+        Predictions afterwards equal those of a model fitted on the remaining rows. Bad positions
+        raise a ValueError and remove nothing.
 
         Parameters
         ----------
@@ -179,79 +307,146 @@ class _NeighborsBase(BaseLDL):
         -------
         self
         """
-        check_is_fitted(self, "index_")
-        n = self.index_.n_rows
-        idx = np.atleast_1d(np.asarray(indices))
-        if idx.size and not np.issubdtype(idx.dtype, np.integer):
-            raise ValueError(f"indices must be integers, got dtype {idx.dtype}.")
-        idx = idx.astype(np.int64)
-        if idx.size and (idx.max() >= n or idx.min() < -n):
-            raise ValueError(
-                f"indices must lie in [-{n}, {n - 1}] (the model holds {n} training rows)."
-            )
-        idx = np.unique(np.where(idx < 0, idx + n, idx))
-        if n - len(idx) < 1:
-            raise ValueError("remove would drop every training row; at least one row must remain.")
-        self._drop_rows(idx)
-        self._refresh_members()
-        self._after_change()
+        check_is_fitted(self, "n_labels_")
+        with self._write_lock():
+            n = self._snap().index.n_rows
+            self._remove_positions(_check_positions(indices, n))
         return self
 
+    def remove_ids(self, ids) -> _NeighborsBase:
+        """Drop training rows by stable id (see :attr:`sample_ids_`).
+
+        Parameters
+        ----------
+        ids : int or array-like of int
+            Stable ids of the rows to drop. An id that is not (or no longer) held raises a
+            ValueError naming it, and nothing is removed.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self, "n_labels_")
+        with self._write_lock():
+            self._remove_positions(_positions_of_ids(self._snap().ids, ids))
+        return self
+
+    def _remove_positions(self, idx: np.ndarray) -> None:
+        n = self._snap().index.n_rows
+        if n - len(idx) < 1:
+            raise ValueError("remove would drop every training row; at least one row must remain.")
+        if len(idx):
+            self._drop_rows(idx)
+
     def _drop_rows(self, idx: np.ndarray) -> None:
-        self.index_.delete(idx)
-        self._distributions = np.delete(self._distributions, idx, axis=0)
+        old = self._snap()
+        self._publish(
+            old.index.deleted(idx),
+            np.delete(old.distributions, idx, axis=0),
+            np.delete(old.ids, idx),
+        )
 
     @property
     def n_train_(self) -> int:
         """Number of training rows currently held."""
-        check_is_fitted(self, "index_")
-        return self.index_.n_rows
+        check_is_fitted(self, "n_labels_")
+        return self._snap().index.n_rows
 
     @property
     def train_distributions_(self) -> np.ndarray:
-        """The label distributions of the training rows, in order (read-only view)."""
-        check_is_fitted(self, "index_")
-        view = self._distributions.view()
-        view.flags.writeable = False
-        return view
+        """The label distributions of the training rows, in order (read-only)."""
+        check_is_fitted(self, "n_labels_")
+        return self._snap().distributions
 
-    def _members(self) -> list[np.ndarray]:
-        """Prototype membership, built whenever the training rows change (never in predict)."""
-        return self._members_cache
+    def _members(self) -> tuple:
+        """Prototype membership of the current snapshot (built when the rows change)."""
+        return self._snap().members
 
-    def _refresh_members(self) -> None:
-        """Prototype membership, ascending row indices per label.
+    # -- predicting -----------------------------------------------------------------------------
+    def predict(self, X) -> np.ndarray:
+        """Predict label distributions: an array (n_samples, n_labels) of rows on the simplex.
 
-        ``prototypes="threshold"`` (paper Eq. 2, the default): for label i, the rows with
-        ``D[:, i] > 1/L`` (prototypes may overlap). ``prototypes="argmax"``: each row belongs to
-        the prototype of its largest degree (the first one on ties), a partition of the rows.
+        Queries are validated and converted to float64 one block at a time, so memory is bounded
+        by the block (``block_size``), not by the number of queries. Nothing of the model is
+        changed.
         """
-        D = self._distributions
-        if getattr(self, "prototypes", "threshold") == "argmax":
-            mask = np.zeros(D.shape, dtype=bool)
-            mask[np.arange(len(D)), D.argmax(axis=1)] = True
-        else:
-            mask = D > 1.0 / D.shape[1]
-        members = [np.flatnonzero(mask[:, i]) for i in range(D.shape[1])]
-        if not any(len(m) for m in members):
-            # Every training row is exactly uniform: no prototype has a member. Fall back to
-            # the whole training set for every prototype (documented in UAKNN's notes).
-            members = [np.arange(len(D))] * D.shape[1]
-        self._members_cache = members
+        check_is_fitted(self, "n_labels_")
+        snapshot = self._snap()
+        arr = _query_array(X, self.n_features_in_)
+        nonzero = get_tags(self).ldl.requires_nonzero_rows
+        n = len(arr)
+        out = np.empty((n, self.n_labels_), dtype=np.float64)
+        step = snapshot.index._block(n, self._extra_bytes_per_query())
+        for start in range(0, n, step):
+            stop = min(n, start + step)
+            block = _validated_block(arr, start, stop, self.n_features_in_, nonzero)
+            out[start:stop] = to_simplex(self._predict_block(block, snapshot, start))
+        return out
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
+        snapshot = self._snap()
         out = np.empty((len(X), self.n_labels_), dtype=np.float64)
-        step = self.index_._block(len(X))
+        step = snapshot.index._block(len(X), self._extra_bytes_per_query())
         for start in range(0, len(X), step):
-            out[start : start + step] = self._predict_block(X[start : start + step])
+            out[start : start + step] = self._predict_block(
+                X[start : start + step], snapshot, start
+            )
         return out
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(super().__getstate__())  # a copy: object.__getstate__ returns __dict__
-        state.pop("_members_cache", None)  # derived from the distributions: rebuilt on load
+        state.pop("_lock", None)  # locks do not pickle; a new one is made on demand
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        if "index_" in state and "_snapshot" not in state:
+            raise ValueError(
+                f"this {type(self).__name__} was pickled by an ldlkit without stable sample ids "
+                "and exact re-ranking; refit it with this version."
+            )
         super().__setstate__(state)
-        if "_distributions" in state:
-            self._refresh_members()
+
+
+def _check_positions(indices, n: int) -> np.ndarray:
+    """Sorted unique non-negative positions, or a ValueError (nothing removed)."""
+    idx = np.atleast_1d(np.asarray(indices))
+    if idx.size and not (np.issubdtype(idx.dtype, np.integer) or idx.dtype == bool):
+        raise ValueError(f"indices must be integers, got dtype {idx.dtype}.")
+    if idx.dtype == bool:
+        raise ValueError("indices must be integer positions, not a boolean mask.")
+    if idx.ndim != 1:
+        raise ValueError(f"indices must be 1-D, got shape {idx.shape}.")
+    if idx.size:
+        # Compare as Python ints: a uint64 id above 2**63 must not wrap to a negative position.
+        low, high = int(idx.min()), int(idx.max())
+        if high >= n or low < -n:
+            bad = high if high >= n else low
+            raise ValueError(
+                f"indices must lie in [-{n}, {n - 1}] (the model holds {n} training rows); "
+                f"got {bad}."
+            )
+    idx = idx.astype(np.int64)
+    return np.unique(np.where(idx < 0, idx + n, idx))
+
+
+def _positions_of_ids(held: np.ndarray, ids) -> np.ndarray:
+    """Positions of the stable ``ids`` in ``held`` (ascending), or a ValueError naming the
+    ids that are not held."""
+    wanted = np.atleast_1d(np.asarray(ids))
+    if wanted.size and not np.issubdtype(wanted.dtype, np.integer):
+        raise ValueError(f"ids must be integers, got dtype {wanted.dtype}.")
+    if wanted.ndim != 1:
+        raise ValueError(f"ids must be 1-D, got shape {wanted.shape}.")
+    values = [int(v) for v in np.unique(wanted)]  # Python ints: no uint64 wraparound
+    in_range = [v for v in values if -(2**63) <= v < 2**63]
+    candidates = np.asarray(in_range, dtype=np.int64)
+    pos = np.searchsorted(held, candidates)  # held is ascending: ids only grow
+    found = (pos < len(held)) & (held[np.minimum(pos, len(held) - 1)] == candidates)
+    missing = sorted(set(values) - set(candidates[found].tolist()))
+    if missing:
+        shown = ", ".join(str(v) for v in missing[:10]) + (" ..." if len(missing) > 10 else "")
+        raise ValueError(
+            f"ids not held by the model: {shown} ({len(missing)} of {len(values)}); "
+            "nothing was removed."
+        )
+    return pos[found]

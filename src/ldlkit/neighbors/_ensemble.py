@@ -3,7 +3,9 @@ strategy, generalised to any ldlkit estimator)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import copy
+import threading
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import clone
@@ -102,9 +104,57 @@ class LDLEnsemble(BaseLDL):
             members.append(member.fit(X, D))
         self.estimators_ = members
 
+    def _lock_(self) -> threading.Lock:
+        """Serialises writers. Readers take no lock: writes are copy-on-write (the members are
+        shallow-copied, updated, and the new list swapped in with one assignment), so a
+        prediction never averages members of different training sets."""
+        lock = vars(self).get("_lock")
+        if lock is None:
+            lock = vars(self).setdefault("_lock", threading.Lock())
+        return lock
+
+    def _updated_members(self, update) -> None:
+        members = [copy.copy(member) for member in self.estimators_]
+        for member in members:
+            update(member)
+        self.estimators_ = members
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        state.pop("_lock", None)
+        return state
+
     def _partial_fit(self, X: np.ndarray, D: np.ndarray) -> None:
-        for member in self.estimators_:
-            member.partial_fit(X, D)
+        with self._lock_():
+            self._updated_members(lambda member: member.partial_fit(X, D))
+
+    @property
+    def sample_ids_(self) -> np.ndarray:
+        """Stable ids of the training rows (those of the members, which all hold the same rows).
+
+        Available when every member has ``sample_ids_`` (the kNN family).
+        """
+        check_is_fitted(self, "estimators_")
+        try:
+            return self.estimators_[0].sample_ids_
+        except AttributeError:
+            raise AttributeError(
+                f"{type(self.estimators_[0]).__name__} members have no stable sample ids."
+            ) from None
+
+    @available_if(lambda self: get_tags(self).ldl.remove)
+    def remove_ids(self, ids) -> LDLEnsemble:
+        """Drop training rows by stable id from every member (see ``UAKNN.remove_ids``).
+
+        Unknown ids raise a ValueError naming them, and no member changes.
+        """
+        from ._common import _positions_of_ids
+
+        check_is_fitted(self, "estimators_")
+        with self._lock_():
+            positions = _positions_of_ids(self.sample_ids_, ids)  # raises before any change
+            self._updated_members(lambda member: member.remove(positions))
+        return self
 
     @available_if(lambda self: get_tags(self).ldl.remove)
     def remove(self, indices) -> LDLEnsemble:
@@ -124,12 +174,14 @@ class LDLEnsemble(BaseLDL):
         self
         """
         check_is_fitted(self, "estimators_")
-        for member in self.estimators_:
-            member.remove(indices)
+        with self._lock_():
+            # A bad position raises in the first member's copy: nothing is swapped in.
+            self._updated_members(lambda member: member.remove(indices))
         return self
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
         total = np.zeros((len(X), self.n_labels_))
-        for member in self.estimators_:
+        members = self.estimators_
+        for member in members:  # one read of the list: one consistent state
             total += member.predict(X)
         return total / len(self.estimators_)

@@ -141,6 +141,16 @@ class SubsetIndex:
         self.kind = "flat"
         self.built_rows = 0
         self.index: Any = None
+        # True while the faiss index object is shared with an older snapshot of the model
+        # (copy-on-write): it is cloned before anything is added to it.
+        self.shared = False
+
+    def snapshot_copy(self) -> SubsetIndex:
+        """A copy that shares the faiss index until it is written to (copy-on-write)."""
+        copy = SubsetIndex(self.metric, self.params)
+        copy.__dict__.update(self.__dict__)
+        copy.shared = self.index is not None
+        return copy
 
     def _kind_for(self, n_rows: int) -> str:
         if self.params["index"] == "flat" or n_rows < self.params["min_rows"]:
@@ -175,6 +185,7 @@ class SubsetIndex:
         self.index = index
         self.ids = np.array(ids, dtype=np.int64)
         self.built_rows = n
+        self.shared = False
 
     def sync(self, rows: np.ndarray, ids: np.ndarray) -> None:
         """Bring the index up to date with the subset ``ids``: add a new tail, or rebuild."""
@@ -192,6 +203,9 @@ class SubsetIndex:
         if len(ids) == old:
             return
         data = np.ascontiguousarray(rows[ids[old:]], dtype=np.float32)
+        if self.shared:  # an older model snapshot may be searching this index right now
+            self.index = require_faiss().clone_index(self.index)
+            self.shared = False
         if self.kind == "hnsw":
             with _single_threaded(require_faiss()):
                 self.index.add(data)
@@ -220,7 +234,9 @@ class SubsetIndex:
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        state.setdefault("shared", False)
         self.__dict__.update(state)
+        self.shared = False
         if self.index is not None:
             self.index = require_faiss().deserialize_index(self.index)
 

@@ -19,6 +19,7 @@ Backends: ``"numpy"`` (BLAS through numpy), ``"torch"`` (CPU or CUDA, imported l
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -28,8 +29,14 @@ from ._faiss import SubsetIndex, check_index_params, rerank
 
 _BACKENDS = ("numpy", "torch", "faiss")
 _DTYPES = {"float32": np.float32, "float64": np.float64}
-#: Similarities per block when ``block_size`` is None: 2**24 values (64 MiB in float32).
-_AUTO_BLOCK_ELEMENTS = 2**24
+#: Working memory of one block when ``block_size`` is None (see ``bytes_per_query``).
+_AUTO_BLOCK_BYTES = 2**27
+#: Most queries per automatic block.
+_MAX_AUTO_BLOCK = 4096
+#: float64 elements gathered at a time when candidates are re-scored exactly.
+_RESCORE_ELEMENTS = 2**20
+#: From this many features on, candidates are re-scored one query at a time.
+_WIDE_ROWS = 256
 #: Queries per faiss call when ``block_size`` is None (faiss holds no n x n_train matrix).
 _FAISS_BLOCK = 4096
 #: Extra candidates fetched from faiss per query and re-ranked exactly.
@@ -71,7 +78,16 @@ def check_search_params(
 
 
 class SearchIndex:
-    """Training rows prepared for blocked similarity search.
+    """Training rows prepared for blocked similarity search with exact float64 re-ranking.
+
+    Two copies of the prepared rows are kept: the float64 rows (unit rows for cosine, the raw
+    rows for Euclidean search) that define the exact scores, and ``dtype`` rows used to *screen*
+    candidates with one matrix product per block (for Euclidean search centred on the training
+    mean and scaled by the largest magnitude, so that shifted or tiny features keep their
+    precision). The screen's rounding error is bounded (:meth:`_window`), every row whose screen
+    score lies within twice that bound of the ``k``-th best is re-scored exactly in float64 (one
+    fixed-order sum per (query, row) pair), and the best ``k`` exact scores win, ties to the lowest
+    row. So every backend, dtype, block size and batch returns the same neighbours.
 
     Parameters
     ----------
@@ -98,138 +114,358 @@ class SearchIndex:
         self.block_size = block_size
         self.dtype = _DTYPES[dtype]
         self.index_params = check_index_params(index_params, backend)
+        self._exact = np.empty((0, 0), dtype=np.float64)
         self._buffer = np.empty((0, 0), dtype=self.dtype)
         self._sqnorms = np.empty(0, dtype=self.dtype)
         self.n_rows = 0
+        # Euclidean screening frame (fixed at fit so appended rows share it).
+        self._center: np.ndarray | None = None
+        self._scale = 1.0
+        self._max_norm = 0.0  # largest screening-row norm: enters the error bound
+        # Rows of the shared growable buffers used by the newest snapshot; an older snapshot
+        # (still being searched by another thread) never sees rows written past its own n_rows.
+        self._tail = [0]
         self._torch_cache: dict[str, Any] | None = None
         # faiss backend: "all" -> index over every row, label -> index over that prototype.
         self._faiss_cache: dict[Any, SubsetIndex] = {}
 
-    # -- building -------------------------------------------------------------------------
-    def _prepare(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # -- preparing rows -------------------------------------------------------------------------
+    def _prepare(self, X: np.ndarray, offset: int = 0):
+        """(float64 exact rows, screening rows in ``dtype``, their squared norms)."""
         if self.metric == "cosine":
-            return _unit_rows(X).astype(self.dtype), np.zeros(len(X), dtype=self.dtype)
-        _check_euclidean_range(X, self.dtype)
-        Xc = X.astype(self.dtype)
-        return Xc, np.einsum("ij,ij->i", Xc, Xc)
+            exact = np.ascontiguousarray(_unit_rows(X), dtype=np.float64)
+            if exact is X:
+                exact = exact.copy()
+            screen = exact.astype(self.dtype)
+            return exact, screen, np.zeros(len(X), dtype=self.dtype)
+        _check_euclidean_range(X, np.float64, offset)
+        exact = np.array(X, dtype=np.float64)  # a copy: the caller's array is never kept
+        framed = self._framed(exact)
+        _check_screen_range(framed, self.dtype, offset, self._scale)
+        screen = framed.astype(self.dtype)
+        return exact, screen, np.einsum("ij,ij->i", screen, screen)
+
+    def _framed(self, X64: np.ndarray) -> np.ndarray:
+        return (X64 - self._center) / self._scale
+
+    def _set_frame(self, X: np.ndarray) -> None:
+        if self.metric != "euclidean":
+            return
+        X64 = np.asarray(X, dtype=np.float64)
+        _check_euclidean_range(X64, np.float64)
+        self._center = X64.mean(axis=0)
+        peak = float(np.abs(X64 - self._center).max()) if X64.size else 0.0
+        self._scale = peak if peak > 0 else 1.0
 
     def fit(self, X: np.ndarray) -> SearchIndex:
-        rows, norms = self._prepare(X)
-        self._buffer = rows
-        self._sqnorms = norms
-        self.n_rows = len(rows)
+        self._set_frame(X)
+        exact, screen, norms = self._prepare(X)
+        self._exact, self._buffer, self._sqnorms = exact, screen, norms
+        self.n_rows = len(screen)
+        self._tail = [self.n_rows]
+        self._max_norm = _max_norm(norms) if self.metric == "euclidean" else 1.0
         self._torch_cache = None
         self._faiss_cache = {}
         return self
 
-    def append(self, X: np.ndarray) -> None:
-        """Add rows at the end (amortised: the buffer grows by doubling, no full copy each time)."""
-        rows, norms = self._prepare(X)
-        needed = self.n_rows + len(rows)
-        if needed > len(self._buffer):
-            capacity = max(needed, 2 * len(self._buffer))
-            buffer = np.empty((capacity, rows.shape[1]), dtype=self.dtype)
-            buffer[: self.n_rows] = self._buffer[: self.n_rows]
-            sqnorms = np.empty(capacity, dtype=self.dtype)
-            sqnorms[: self.n_rows] = self._sqnorms[: self.n_rows]
-            self._buffer, self._sqnorms = buffer, sqnorms
-        self._buffer[self.n_rows : needed] = rows
-        self._sqnorms[self.n_rows : needed] = norms
-        self.n_rows = needed
-        self._torch_cache = None
+    def appended(self, X: np.ndarray) -> SearchIndex:
+        """A new index with rows added at the end; this one is left unchanged (copy-on-write).
 
-    def delete(self, indices: np.ndarray) -> None:
+        The growable buffers are shared: the new rows are written past this index's ``n_rows``
+        when no newer index uses that space, else the buffers are copied (doubling capacity).
+        """
+        exact, screen, norms = self._prepare(X)
+        new = copy.copy(self)
+        n, needed = self.n_rows, self.n_rows + len(screen)
+        if needed <= len(self._buffer) and self._tail[0] == n:
+            self._tail[0] = needed  # shared list: this index can no longer write its tail
+        else:
+            capacity = max(needed, 2 * len(self._buffer))
+            d = screen.shape[1]
+            new._exact = np.empty((capacity, d), dtype=np.float64)
+            new._buffer = np.empty((capacity, d), dtype=self.dtype)
+            new._sqnorms = np.empty(capacity, dtype=self.dtype)
+            new._exact[:n], new._buffer[:n] = self._exact[:n], self._buffer[:n]
+            new._sqnorms[:n] = self._sqnorms[:n]
+            new._tail = [needed]
+        new._exact[n:needed], new._buffer[n:needed] = exact, screen
+        new._sqnorms[n:needed] = norms
+        new.n_rows = needed
+        if self.metric == "euclidean":
+            new._max_norm = max(self._max_norm, _max_norm(norms))
+        new._torch_cache = None
+        new._faiss_cache = {key: index.snapshot_copy() for key, index in self._faiss_cache.items()}
+        return new
+
+    def deleted(self, indices: np.ndarray) -> SearchIndex:
+        """A new index without rows ``indices``; this one is left unchanged."""
         keep = np.ones(self.n_rows, dtype=bool)
         keep[indices] = False
-        self._buffer = np.ascontiguousarray(self._buffer[: self.n_rows][keep])
-        self._sqnorms = np.ascontiguousarray(self._sqnorms[: self.n_rows][keep])
-        self.n_rows = len(self._buffer)
-        self._torch_cache = None
-        # Row numbers shift: the faiss indexes are rebuilt (from the stored rows) when next used.
-        self._faiss_cache = {}
+        new = copy.copy(self)
+        new._exact = np.ascontiguousarray(self._exact[: self.n_rows][keep])
+        new._buffer = np.ascontiguousarray(self._buffer[: self.n_rows][keep])
+        new._sqnorms = np.ascontiguousarray(self._sqnorms[: self.n_rows][keep])
+        new.n_rows = len(new._buffer)
+        new._tail = [new.n_rows]
+        if self.metric == "euclidean":
+            new._max_norm = _max_norm(new._sqnorms)
+        new._torch_cache = None
+        # Row numbers shift: the faiss indexes are rebuilt from the stored rows.
+        new._faiss_cache = {}
+        return new
+
+    def append(self, X: np.ndarray) -> None:
+        """Add rows at the end, in place (estimators use :meth:`appended`)."""
+        self.__dict__.update(self.appended(X).__dict__)
+
+    def delete(self, indices: np.ndarray) -> None:
+        """Drop rows, in place (estimators use :meth:`deleted`)."""
+        self.__dict__.update(self.deleted(indices).__dict__)
+
+    def prepare(self, members=None) -> None:
+        """Build the device copies (torch) or indexes (faiss) now, not at the first query.
+
+        Estimators call this whenever their training rows change, so that ``predict`` only
+        reads. ``members`` are the prototypes later passed to :meth:`prototype_topk`.
+        """
+        if self.backend == "torch":
+            self._torch_rows(members, build=True)
+        elif self.backend == "faiss":
+            self.build_faiss(members)
 
     @property
     def rows(self) -> np.ndarray:
-        """The prepared training rows (a view, ``n_rows`` x d)."""
+        """The screening rows (a view, ``n_rows`` x d, in ``dtype``)."""
         return self._buffer[: self.n_rows]
+
+    @property
+    def exact_rows(self) -> np.ndarray:
+        """The float64 rows that define the exact scores (a view, ``n_rows`` x d)."""
+        return self._exact[: self.n_rows]
+
+    def __copy__(self) -> SearchIndex:
+        # A shallow copy sharing the buffers (pickling, through __getstate__, trims them).
+        new = object.__new__(SearchIndex)
+        new.__dict__.update(self.__dict__)
+        return new
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        state["_buffer"] = self.rows.copy()  # drop spare capacity
-        state["_sqnorms"] = self._sqnorms[: self.n_rows].copy()
+        n = self.n_rows
+        state["_exact"] = self._exact[:n].copy()  # drop spare capacity
+        state["_buffer"] = self._buffer[:n].copy()
+        state["_sqnorms"] = self._sqnorms[:n].copy()
+        state["_tail"] = [n]
         state["_torch_cache"] = None
         return state
 
-    # -- searching ------------------------------------------------------------------------
-    def _block(self, n_queries: int) -> int:
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if self.backend == "torch" and "_torch_members" in state:
+            self._torch_rows(state.get("_torch_members"), build=True)
+
+    # -- blocks and error bounds ------------------------------------------------------------------
+    def bytes_per_query(self) -> int:
+        """Working memory of one query in a block (scores, masks, prepared copies)."""
+        item = np.dtype(self.dtype).itemsize
+        d = self._exact.shape[1] if self._exact.ndim == 2 else 1
+        # The screen row, one gathered prototype copy and its mask; the float64 and screening
+        # copies of the query; candidate pairs and their gathered float64 rows.
+        return self.n_rows * (2 * item + 1) + d * (3 * 8 + item) + _RESCORE_ELEMENTS // 64
+
+    def _block(self, n_queries: int, extra_bytes_per_query: int = 0) -> int:
         if self.block_size is not None:
             return int(self.block_size)
         if self.backend == "faiss":
             return _FAISS_BLOCK
-        return int(max(1, min(4096, _AUTO_BLOCK_ELEMENTS // max(self.n_rows, 1))))
+        per_query = self.bytes_per_query() + extra_bytes_per_query
+        return int(max(1, min(_MAX_AUTO_BLOCK, _AUTO_BLOCK_BYTES // max(per_query, 1))))
 
-    def _prepare_queries(self, Q: np.ndarray) -> np.ndarray:
+    def _roundoff(self) -> tuple[float, float]:
+        """(input rounding, accumulation rounding) of the screening product."""
+        if self.dtype == np.float64:
+            return 2.0**-53, 2.0**-53
+        unit = 2.0**-24
+        if self.backend == "torch":
+            import torch
+
+            precision = torch.get_float32_matmul_precision()
+            if precision == "medium":
+                return 2.0**-8, unit  # bfloat16 inputs, float32 accumulation
+            if precision == "high" or torch.backends.cuda.matmul.allow_tf32:
+                return 2.0**-11, unit  # TF32 inputs
+        return unit, unit
+
+    def _window(self, screen_norms: np.ndarray) -> np.ndarray:
+        """Per query, a bound on ``|screen score - exact score|`` (screening units).
+
+        Every product term's inputs are rounded once (relative ``u_in``), a length-d sum
+        accumulates at most ``gamma = m u / (1 - m u)`` relative error (any summation order,
+        m = d + 6 covering the norms and the two subtractions of the Euclidean form), and the
+        float64 reference itself is off by at most ``4 m 2**-53`` of the same magnitude. The
+        magnitude is ``sum |q_i t_i| <= 1`` for unit rows and ``(|q| + max |t|)**2`` for the
+        Euclidean form. 5 % on top for the rounding of the bound itself.
+        """
+        d = self._exact.shape[1]
+        u_in, u_acc = self._roundoff()
+        m = d + 6
+        gamma = m * u_acc / (1 - m * u_acc) if m * u_acc < 0.5 else np.inf
+        relative = 1.05 * (2 * u_in + u_in * u_in + gamma + 4 * m * 2.0**-53)
         if self.metric == "cosine":
-            return _unit_rows(Q).astype(self.dtype)
-        return Q.astype(self.dtype)
+            return np.full(len(screen_norms), relative)
+        return relative * (screen_norms + self._max_norm) ** 2
 
-    def _check_queries(self, Q: np.ndarray) -> None:
-        # Checked on the whole query array (not per block) so an error names the caller's row.
-        if self.metric == "euclidean":
-            _check_euclidean_range(Q, self.dtype)
+    def _prepare_queries(self, Q: np.ndarray, offset: int = 0):
+        """(float64 exact queries, screening queries in ``dtype``, screening norms)."""
+        if self.metric == "cosine":
+            Q64 = np.ascontiguousarray(_unit_rows(Q), dtype=np.float64)
+            return Q64, Q64.astype(self.dtype), np.ones(len(Q))
+        _check_euclidean_range(Q, np.float64, offset)
+        Q64 = np.ascontiguousarray(Q, dtype=np.float64)
+        framed = self._framed(Q64)
+        _check_screen_range(framed, self.dtype, offset, self._scale)
+        return Q64, framed.astype(self.dtype), np.sqrt(np.einsum("ij,ij->i", framed, framed))
 
-    def _scores_numpy(self, Qb: np.ndarray) -> np.ndarray:
-        S = Qb @ self.rows.T
+    def _threshold(self, kth: np.ndarray, eps: np.ndarray) -> np.ndarray:
+        """``kth - 2 eps`` rounded *down* to the screening dtype (never excludes a candidate)."""
+        low = kth.astype(np.float64) - 2.0 * eps
+        if self.dtype == np.float64:
+            return low
+        rounded = low.astype(np.float32)
+        up = rounded.astype(np.float64) > low
+        rounded[up] = np.nextafter(rounded[up], np.float32(-np.inf))
+        return rounded
+
+    # -- exact scores ---------------------------------------------------------------------------
+    def _exact_scores(self, Q64: np.ndarray, qi: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """float64 scores of the (query ``qi``, training row ``cols``) pairs.
+
+        Each pair's score is the training row times the query (or their difference, squared)
+        reduced by numpy's fixed-order pairwise sum over one contiguous row, so it depends on
+        the two rows only: never on the batch, the block, the other candidates or the backend.
+        Euclidean scores are exact negative squared distances of the raw rows (differences
+        first: no cancellation for shifted features). Duplicate pairs (overlapping prototypes)
+        are scored once.
+        """
+        if len(qi) == 0:
+            return np.empty(0, dtype=np.float64)
+        n_rows = max(self.n_rows, 1)
+        keys, inverse = np.unique(qi.astype(np.int64) * n_rows + cols, return_inverse=True)
+        uq, uc = np.divmod(keys, n_rows)
+        out = np.empty(len(keys), dtype=np.float64)
+        d = max(Q64.shape[1], 1)
+        step = max(1, _RESCORE_ELEMENTS // d)
+        if d >= _WIDE_ROWS:
+            # Wide rows: one query at a time, broadcast instead of gathered (half the memory
+            # traffic); pairs are sorted by query, so each query's pairs are one run.
+            bounds = np.flatnonzero(np.diff(uq)) + 1
+            runs = zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(keys)].tolist(), strict=True)
+            for first, last in runs:
+                for a in range(first, last, step):
+                    b = min(last, a + step)
+                    self._score_rows(uc[a:b], Q64[uq[a]], out[a:b])
+        else:
+            for a in range(0, len(keys), step):
+                b = min(len(keys), a + step)
+                self._score_rows(uc[a:b], Q64[uq[a:b]], out[a:b])
+        return out[inverse.ravel()]
+
+    def _score_rows(self, cols: np.ndarray, queries: np.ndarray, out: np.ndarray) -> None:
+        """Scores of training rows ``cols`` against ``queries`` (one row, or one per column)."""
+        g = self._exact[cols]  # a fresh contiguous copy, one row per pair
+        if self.metric == "cosine":
+            g *= queries
+            out[...] = g.sum(axis=1)
+        else:
+            g -= queries
+            g *= g
+            out[...] = -g.sum(axis=1)
+
+    def _pair_scorer(self, Q64: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        n, c = idx.shape
+        qi = np.repeat(np.arange(n), c)
+        return self._exact_scores(Q64, qi, idx.ravel()).reshape(n, c)
+
+    def _subset_exact_topk(self, Q64: np.ndarray, subset: np.ndarray, k: int):
+        """Exact top-k over the rows ``subset`` (faiss fallback); ties to the lower row."""
+        n, m = len(Q64), len(subset)
+        qi = np.repeat(np.arange(n), m)
+        cols = np.tile(np.asarray(subset, dtype=np.int64), n)
+        scores = self._exact_scores(Q64, qi, cols)
+        values, index = _select(qi, cols, scores, n, k)
+        return values, index
+
+    # -- screening --------------------------------------------------------------------------------
+    def _screen_numpy(self, Qs: np.ndarray) -> np.ndarray:
+        S = Qs @ self.rows.T
         if self.metric == "euclidean":
-            # -(|q|^2 - 2 q.t + |t|^2); |q|^2 is constant per query so it does not change ranks,
-            # but it is kept so that the returned scores are true negative squared distances.
+            # -(|q|^2 - 2 q.t + |t|^2) in the screening frame.
             S *= 2
             S -= self._sqnorms[: self.n_rows]
-            S -= np.einsum("ij,ij->i", Qb, Qb)[:, None]
+            S -= np.einsum("ij,ij->i", Qs, Qs)[:, None]
         return S
 
-    def _torch_rows(self):
+    def _window_numpy(self, sub: np.ndarray, k: int, eps: np.ndarray):
+        """(query, column) pairs whose screen score is within 2 eps of the k-th best."""
+        n, m = sub.shape
+        if k >= m:
+            return np.repeat(np.arange(n), m), np.tile(np.arange(m), n)
+        if k == 1:
+            kth = sub[np.arange(n), sub.argmax(axis=1)]  # argmax is faster than max
+        else:
+            kth = np.partition(sub, m - k, axis=1)[:, m - k]
+        # flatnonzero + divmod: 2-D np.nonzero is about 40x slower on these masks.
+        flat = np.flatnonzero(sub >= self._threshold(kth, eps)[:, None])
+        return np.divmod(flat, m)
+
+    def _torch_rows(self, members=None, build: bool = False):
         import torch
 
         device = resolve_device(self.device)
-        if self._torch_cache is None or self._torch_cache["device"] != device:
-            self._torch_cache = {
+        cache = self._torch_cache
+        if cache is None or cache["device"] != device or build:
+            cache = {
                 "device": device,
                 "rows": torch.from_numpy(np.ascontiguousarray(self.rows)).to(device),
                 "sqnorms": torch.from_numpy(self._sqnorms[: self.n_rows].copy()).to(device),
-                "members": {},
+                "members_src": None,
+                "members": None,
             }
-        return self._torch_cache
+            if members is not None:
+                cache["members_src"] = members
+                cache["members"] = [
+                    torch.from_numpy(np.array(r, dtype=np.int64)).to(device) for r in members
+                ]
+            self._torch_cache = cache
+            self._torch_members = members
+        return cache
 
-    def _scores_torch(self, Qb: np.ndarray):
+    def _screen_torch(self, Qs: np.ndarray):
         import torch
 
         cache = self._torch_rows()
-        q = torch.from_numpy(Qb).to(cache["device"])
+        q = torch.from_numpy(Qs).to(cache["device"])
         S = q @ cache["rows"].T
         if self.metric == "euclidean":
             S = 2 * S - cache["sqnorms"][None, :] - (q * q).sum(dim=1, keepdim=True)
         return S
 
+    def _window_torch(self, sub, k: int, eps_t):
+        import torch
+
+        n, m = sub.shape
+        if k >= m:
+            qi = torch.arange(n, device=sub.device).repeat_interleave(m)
+            return qi, torch.arange(m, device=sub.device).repeat(n)
+        kth = sub.max(dim=1).values if k == 1 else torch.topk(sub, k, dim=1).values[:, -1]
+        low = kth.double() - 2.0 * eps_t
+        thr = low.to(sub.dtype)
+        if sub.dtype == torch.float32:
+            down = torch.nextafter(thr, torch.full_like(thr, -torch.inf))
+            thr = torch.where(thr.double() > low, down, thr)
+        return (sub >= thr[:, None]).nonzero(as_tuple=True)
+
     # -- faiss backend --------------------------------------------------------------------------
-    def _gathered_scores(self, Qb: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        """Exact float64 scores of training rows ``idx`` (n, c) for the queries ``Qb`` (n, d)."""
-        q = Qb.astype(np.float64)
-        T = self.rows[idx].astype(np.float64)
-        if self.metric == "cosine":
-            return np.einsum("nd,ncd->nc", q, T)
-        return -np.einsum("ncd,ncd->nc", T - q[:, None, :], T - q[:, None, :])
-
-    def _subset_topk(self, Qb: np.ndarray, subset: np.ndarray, k: int):
-        """Exact float64 top-k over the rows ``subset`` (ascending); ties to the lower row."""
-        q = Qb.astype(np.float64)
-        T = self.rows[subset].astype(np.float64)
-        S = q @ T.T
-        if self.metric == "euclidean":
-            S = 2 * S - np.einsum("ij,ij->i", T, T) - np.einsum("ij,ij->i", q, q)[:, None]
-        values, pos = _numpy_topk(S, k)
-        return values, subset[pos]
-
     def _faiss_index(self, key, subset: np.ndarray) -> SubsetIndex:
         index = self._faiss_cache.get(key)
         if index is None:
@@ -238,13 +474,12 @@ class SearchIndex:
         index.sync(self.rows, subset)
         return index
 
-    def _faiss_search(self, key, subset: np.ndarray, Qb: np.ndarray, k: int):
+    def _faiss_search(self, key, subset: np.ndarray, Q64, Qs, k: int):
         index = self._faiss_index(key, subset)
-        # faiss ranks in float32; a few extra candidates, re-scored in float64, give the exact
-        # re-ranking slack against float32 near-ties.
+        # faiss ranks in float32; a few extra candidates are re-scored exactly in float64.
         fetch = min(len(subset), k + _RERANK_MARGIN)
-        candidates = index.search(np.ascontiguousarray(Qb, dtype=np.float32), fetch)
-        return rerank(self._gathered_scores, self._subset_topk, Qb, candidates, k, subset)
+        candidates = index.search(np.ascontiguousarray(Qs, dtype=np.float32), fetch)
+        return rerank(self._pair_scorer, self._subset_exact_topk, Q64, candidates, k, subset)
 
     def build_faiss(self, members: list[np.ndarray] | None = None) -> None:
         """Build (or bring up to date) the faiss indexes now rather than at the first query.
@@ -263,42 +498,53 @@ class SearchIndex:
                 key = "all" if len(rows) == self.n_rows else label
                 self._faiss_index(key, np.asarray(rows, dtype=np.int64))
 
-    def topk(self, Q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Scores and indices of the ``k`` closest training rows, best first: two (n, k) arrays."""
+    # -- searching ------------------------------------------------------------------------
+    def topk(self, Q: np.ndarray, k: int, *, offset: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and indices of the ``k`` closest training rows, best first: two (n, k) arrays.
+
+        Scores are exact float64 (cosine similarities, or negative squared distances); ties go
+        to the lowest row. ``offset`` is added to row numbers in error messages.
+        """
         k = min(k, self.n_rows)
         n = len(Q)
-        self._check_queries(Q)
         scores = np.empty((n, k), dtype=np.float64)
         index = np.empty((n, k), dtype=np.int64)
         step = self._block(n)
         for start in range(0, n, step):
-            Qb = self._prepare_queries(Q[start : start + step])
-            sl = slice(start, start + len(Qb))
+            Q64, Qs, norms = self._prepare_queries(Q[start : start + step], offset + start)
+            sl = slice(start, start + len(Q64))
             if self.backend == "faiss":
                 everything = np.arange(self.n_rows)
-                scores[sl], index[sl] = self._faiss_search("all", everything, Qb, k)
-            elif self.backend == "torch":
-                values, idx = _torch_topk(self._scores_torch(Qb), k)
-                scores[sl] = values.double().cpu().numpy()
-                index[sl] = idx.cpu().numpy()
+                scores[sl], index[sl] = self._faiss_search("all", everything, Q64, Qs, k)
+                continue
+            eps = self._window(norms)
+            if self.backend == "torch":
+                import torch
+
+                S = self._screen_torch(Qs)
+                qi, cols = self._window_torch(S, k, torch.from_numpy(eps).to(S.device))
+                qi, cols = qi.cpu().numpy(), cols.cpu().numpy()
             else:
-                S = self._scores_numpy(Qb)
-                scores[sl], index[sl] = _numpy_topk(S, k)
+                qi, cols = self._window_numpy(self._screen_numpy(Qs), k, eps)
+            exact = self._exact_scores(Q64, qi, cols)
+            scores[sl], index[sl] = _select(qi, cols, exact, len(Q64), k)
         return scores, index
 
     def prototype_topk(
-        self, Q: np.ndarray, members: list[np.ndarray], k: int = 1
+        self, Q: np.ndarray, members, k: int = 1, *, offset: int = 0
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Best ``k`` rows inside each prototype.
+        """Best ``k`` rows inside each prototype (exact float64 scores, ties to the lowest row).
 
         Parameters
         ----------
         Q : ndarray (n, d)
             Queries.
-        members : list of L int arrays
+        members : sequence of L int arrays
             The training-row indices of each prototype (ascending); an empty array is allowed.
         k : int
             Rows per prototype.
+        offset : int
+            Added to row numbers in error messages.
 
         Returns
         -------
@@ -308,16 +554,13 @@ class SearchIndex:
             Training-row indices (``-1`` where missing), best first.
         """
         n, L = len(Q), len(members)
-        self._check_queries(Q)
         scores = np.full((n, L, k), -np.inf, dtype=np.float64)
         index = np.full((n, L, k), -1, dtype=np.int64)
         step = self._block(n)
         for start in range(0, n, step):
-            Qb = self._prepare_queries(Q[start : start + step])
-            sl = slice(start, start + len(Qb))
-            if self.backend == "torch":
-                self._prototype_block_torch(Qb, members, k, scores[sl], index[sl])
-            elif self.backend == "faiss":
+            Q64, Qs, norms = self._prepare_queries(Q[start : start + step], offset + start)
+            sl = slice(start, start + len(Q64))
+            if self.backend == "faiss":
                 for label, rows in enumerate(members):
                     kk = min(k, len(rows))
                     if kk == 0:
@@ -326,49 +569,95 @@ class SearchIndex:
                     # A prototype holding every row (the all-uniform fallback) shares the
                     # whole-set index instead of duplicating it.
                     key = "all" if len(rows) == self.n_rows else label
-                    values, found = self._faiss_search(key, rows, Qb, kk)
+                    values, found = self._faiss_search(key, rows, Q64, Qs, kk)
                     scores[sl, label, :kk] = values
                     index[sl, label, :kk] = found
+                continue
+            eps = self._window(norms)
+            if self.backend == "torch":
+                qi, cols, labels = self._prototype_window_torch(Qs, members, k, eps)
             else:
-                S = self._scores_numpy(Qb)
-                for label, rows in enumerate(members):
-                    kk = min(k, len(rows))
-                    if kk == 0:
-                        continue
-                    # np.take returns a C-contiguous copy; S[:, rows] is strided and its argmax
-                    # is about 4x slower (benchmarks/knn_throughput.py measures both).
-                    sub = np.take(S, rows, axis=1) if len(rows) < self.n_rows else S
-                    values, pos = _numpy_topk(sub, kk)
-                    scores[sl, label, :kk] = values
-                    index[sl, label, :kk] = rows[pos]
+                qi, cols, labels = self._prototype_window_numpy(Qs, members, k, eps)
+            exact = self._exact_scores(Q64, qi, cols)
+            values, found = _select(qi * L + labels, cols, exact, len(Q64) * L, k)
+            scores[sl] = values.reshape(len(Q64), L, k)
+            index[sl] = found.reshape(len(Q64), L, k)
         return scores, index
 
-    def _prototype_block_torch(self, Qb, members, k, scores_out, index_out) -> None:
-        import torch
-
-        cache = self._torch_rows()
-        S = self._scores_torch(Qb)
-        n = S.shape[0]
-        # Every label's result is written into one device tensor and copied to the host once per
-        # block: a copy per label would synchronise with the GPU L times per block.
-        values_all = torch.full((n, len(members), k), -torch.inf, dtype=S.dtype, device=S.device)
-        index_all = torch.full((n, len(members), k), -1, dtype=torch.int64, device=S.device)
+    def _prototype_window_numpy(self, Qs, members, k, eps):
+        S = self._screen_numpy(Qs)
+        parts_q, parts_c, parts_l = [], [], []
         for label, rows in enumerate(members):
             kk = min(k, len(rows))
             if kk == 0:
                 continue
-            key = (label, len(rows), int(rows[0]), int(rows[-1]))
-            idx_t = cache["members"].get(key)
-            if idx_t is None:
-                idx_t = torch.from_numpy(np.asarray(rows, dtype=np.int64)).to(cache["device"])
-                cache["members"][key] = idx_t
             whole = len(rows) == self.n_rows
-            sub = S if whole else S.index_select(1, idx_t)
-            values, pos = _torch_topk(sub, kk)
-            values_all[:, label, :kk] = values
-            index_all[:, label, :kk] = pos if whole else idx_t[pos]
-        scores_out[...] = values_all.double().cpu().numpy()
-        index_out[...] = index_all.cpu().numpy()
+            # np.take returns a C-contiguous copy; S[:, rows] is strided and its reductions are
+            # about 4x slower (benchmarks/knn_throughput.py measures both).
+            sub = S if whole else np.take(S, rows, axis=1)
+            qi, pos = self._window_numpy(sub, kk, eps)
+            parts_q.append(qi)
+            parts_c.append(pos if whole else np.asarray(rows, dtype=np.int64)[pos])
+            parts_l.append(np.full(len(qi), label, dtype=np.int64))
+        return _concat(parts_q), _concat(parts_c), _concat(parts_l)
+
+    def _prototype_window_torch(self, Qs, members, k, eps):
+        import torch
+
+        cache = self._torch_rows()
+        S = self._screen_torch(Qs)
+        eps_t = torch.from_numpy(eps).to(S.device)
+        cached = cache["members"] if cache["members_src"] is members else None
+        parts_q, parts_c, parts_l = [], [], []
+        for label, rows in enumerate(members):
+            kk = min(k, len(rows))
+            if kk == 0:
+                continue
+            whole = len(rows) == self.n_rows
+            if whole:
+                sub, idx_t = S, None
+            else:
+                idx_t = cached[label] if cached is not None else None
+                if idx_t is None:  # prototypes not prepared (direct SearchIndex use)
+                    idx_t = torch.from_numpy(np.asarray(rows, dtype=np.int64)).to(S.device)
+                sub = S.index_select(1, idx_t)
+            qi, pos = self._window_torch(sub, kk, eps_t)
+            parts_q.append(qi)
+            parts_c.append(pos if whole else idx_t[pos])
+            parts_l.append(torch.full_like(qi, label))
+        if not parts_q:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty, empty
+        # One transfer per block: a copy per label would synchronise with the GPU L times.
+        stacked = torch.stack([torch.cat(parts_q), torch.cat(parts_c), torch.cat(parts_l)])
+        qi, cols, labels = stacked.cpu().numpy()
+        return qi, cols, labels
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+
+
+def _max_norm(sqnorms: np.ndarray) -> float:
+    return float(np.sqrt(np.max(sqnorms.astype(np.float64)))) if len(sqnorms) else 0.0
+
+
+def _select(groups: np.ndarray, cols: np.ndarray, scores: np.ndarray, n_groups: int, k: int):
+    """Per group, the ``k`` best (score, column) pairs: best first, ties to the lower column.
+
+    Returns (n_groups, k) scores (``-inf`` where a group has fewer pairs) and columns (-1).
+    """
+    values = np.full((n_groups, k), -np.inf, dtype=np.float64)
+    index = np.full((n_groups, k), -1, dtype=np.int64)
+    if len(groups) == 0:
+        return values, index
+    order = np.lexsort((cols, -scores, groups))
+    g = groups[order]
+    rank = np.arange(len(g)) - np.searchsorted(g, g, side="left")
+    keep = rank < k
+    values[g[keep], rank[keep]] = scores[order][keep]
+    index[g[keep], rank[keep]] = cols[order][keep]
+    return values, index
 
 
 def _torch_topk(S, k: int):
@@ -442,7 +731,7 @@ def _unit_rows(X: np.ndarray) -> np.ndarray:
     return X / np.where(norms > 0, norms, 1.0)
 
 
-def _check_euclidean_range(X: np.ndarray, dtype) -> None:
+def _check_euclidean_range(X: np.ndarray, dtype, offset: int = 0) -> None:
     """Refuse features so large that squared distances overflow ``dtype`` (silently inf/NaN)."""
     if not X.size:
         return
@@ -451,10 +740,24 @@ def _check_euclidean_range(X: np.ndarray, dtype) -> None:
     peak = np.abs(X).max(axis=1)
     row = int(peak.argmax())
     if peak[row] > limit:
-        name = np.dtype(dtype).name
         raise ValueError(
-            f"X row {row} holds a value of magnitude {peak[row]:.3g}; Euclidean distances "
-            f"between such rows overflow {name} (limit about {limit:.3g} for "
-            f"{X.shape[1]} features). Rescale the features (e.g. sklearn's StandardScaler)"
-            + (" or pass dtype='float64'." if name == "float32" else ".")
+            f"X row {row + offset} holds a value of magnitude {peak[row]:.3g}; Euclidean "
+            f"distances between such rows overflow float64 (limit about {limit:.3g} for "
+            f"{X.shape[1]} features). Rescale the features (e.g. sklearn's StandardScaler)."
+        )
+
+
+def _check_screen_range(framed: np.ndarray, dtype, offset: int, scale: float) -> None:
+    """Refuse rows so far from the training rows that the screening dtype overflows."""
+    if not framed.size or dtype == np.float64:
+        return
+    limit = np.sqrt(np.finfo(dtype).max / framed.shape[1]) / 2
+    peak = np.abs(framed).max(axis=1)
+    row = int(peak.argmax())
+    if peak[row] > limit:
+        raise ValueError(
+            f"X row {row + offset} holds a value of magnitude {peak[row] * scale:.3g}, about "
+            f"{peak[row]:.3g} times the spread of the training rows; Euclidean distances to it "
+            f"overflow float32. Rescale the features (e.g. sklearn's StandardScaler) or pass "
+            "dtype='float64'."
         )

@@ -51,6 +51,26 @@ def _mixture(
     return out
 
 
+def _scaled(X: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    return (X - mean) / scale
+
+
+def _robust_mean_std(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and standard deviations (1 where a column is constant) without overflow.
+
+    Features near 1e200 overflow ``x**2`` (and sums near 1e308): each column is divided by its
+    largest magnitude first, and the statistics are scaled back.
+    """
+    peak = np.abs(X).max(axis=0)
+    peak = np.where(peak > 0, peak, 1.0)
+    unit = X / peak
+    mean_unit = unit.mean(axis=0)
+    std_unit = unit.std(axis=0)
+    mean = mean_unit * peak
+    std = std_unit * peak
+    return mean, np.where((std_unit > 0) & np.isfinite(std) & (std > 0), std, 1.0)
+
+
 class TunedUAKNN(_NeighborsBase):
     """UAKNN's prototype matching with its few parameters chosen by inner cross-validation.
 
@@ -194,6 +214,15 @@ class TunedUAKNN(_NeighborsBase):
                 f"prototype_matching must be a non-empty sequence of booleans, got {modes!r}."
             )
         get_metric(self.scoring)
+        if isinstance(self.cv, numbers.Integral) and isinstance(
+            self.max_tuning_samples, numbers.Integral
+        ):
+            if self.max_tuning_samples < 2 * self.cv:
+                raise ValueError(
+                    f"max_tuning_samples={self.max_tuning_samples} is below 2 * cv = "
+                    f"{2 * self.cv}: each of the cv={self.cv} inner folds needs at least two "
+                    "tuning rows. Raise max_tuning_samples or lower cv."
+                )
         super()._check_params()
 
     def _grid(self) -> list[dict]:
@@ -213,58 +242,73 @@ class TunedUAKNN(_NeighborsBase):
         ]
 
     # -- training store: raw rows kept so that standardisation can follow the data -------------
+    @property
+    def mean_(self) -> np.ndarray:
+        return self._snap().extra["mean"]
+
+    @property
+    def scale_(self) -> np.ndarray:
+        return self._snap().extra["scale"]
+
+    @property
+    def prior_(self) -> np.ndarray:
+        return self._snap().extra["prior"]
+
+    @property
+    def best_params_(self) -> dict:
+        return dict(self._snap().extra["best_params"])
+
+    def _extra_bytes_per_query(self) -> int:
+        k = max(int(v) for v in self.n_neighbors)
+        L = self.n_labels_
+        return 8 * (L * k * (L + 4) + self.n_features_in_)
+
     def _fit(self, X: np.ndarray, D: np.ndarray) -> None:
-        self._raw = X.copy()
-        self._distributions = D.copy()
-        self._refresh_members()
-        self.index_ = SearchIndex(
-            "cosine",
-            backend=self.backend,
-            device=self.device,
-            block_size=self.block_size,
-            dtype=self.dtype,
-            index_params=self.index_params,
-        )
-        self._rebuild()
+        with self._write_lock():
+            self._next_id = len(X)
+            self._raw = X.copy() if self.retune else None
+            self._rebuild(X, D.copy(), np.arange(len(X), dtype=np.int64))
 
     # With retune=False the raw rows are not kept (nothing re-scales them), so appending costs
     # O(new rows) only.
     def _partial_fit(self, X: np.ndarray, D: np.ndarray) -> None:
-        self._distributions = np.concatenate([self._distributions, D])
-        self._refresh_members()
-        if self.retune:
-            self._raw = np.concatenate([self._raw, X])
-            self._rebuild()
-        else:
-            self.index_.append(self._scale(X))
+        with self._write_lock():
+            old = self._snap()
+            D_all = np.concatenate([old.distributions, D])
+            ids = np.concatenate([old.ids, self._new_ids(len(X))])
+            if self.retune:
+                raw = np.concatenate([self._raw, X])
+                self._rebuild(raw, D_all, ids)
+                self._raw = raw
+            else:
+                index = old.index.appended(_scaled(X, old.extra["mean"], old.extra["scale"]))
+                self._publish(index, D_all, ids, **old.extra)
+            self._next_id += len(X)
 
     def _drop_rows(self, idx: np.ndarray) -> None:
-        self._distributions = np.delete(self._distributions, idx, axis=0)
-        self._refresh_members()  # the re-tuning in _rebuild reads the prototypes
+        old = self._snap()
+        D = np.delete(old.distributions, idx, axis=0)
+        ids = np.delete(old.ids, idx)
         if self.retune:
-            self._raw = np.delete(self._raw, idx, axis=0)
-            self._rebuild()
+            raw = np.delete(self._raw, idx, axis=0)
+            self._rebuild(raw, D, ids)
+            self._raw = raw
         else:
-            self.index_.delete(idx)
+            self._publish(old.index.deleted(idx), D, ids, **old.extra)
 
     def _scale(self, X: np.ndarray) -> np.ndarray:
-        return (X - self.mean_) / self.scale_
+        extra = self._snap().extra
+        return _scaled(X, extra["mean"], extra["scale"])
 
-    def _rebuild(self) -> None:
-        """Standardise all stored rows, rebuild the index and re-run the selection."""
-        X = self._raw
+    def _rebuild(self, X: np.ndarray, D: np.ndarray, ids: np.ndarray) -> None:
+        """Standardise all stored rows, rebuild the index, re-run the selection, publish."""
         if self.standardize:
-            self.mean_ = X.mean(axis=0)
-            std = X.std(axis=0)
-            self.scale_ = np.where(std > 0, std, 1.0)
+            mean, scale = _robust_mean_std(X)
         else:
-            self.mean_ = np.zeros(X.shape[1])
-            self.scale_ = np.ones(X.shape[1])
-        self.index_.fit(self._scale(X))
-        self.prior_ = self._distributions.mean(axis=0)
-        self._select()
-        if not self.retune:
-            self._raw = None
+            mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
+        index = self._new_index().fit(_scaled(X, mean, scale))
+        best, self.cv_results_ = self._select(index, D)
+        self._publish(index, D, ids, mean=mean, scale=scale, prior=D.mean(axis=0), best_params=best)
 
     def _candidates(self, index: SearchIndex, members, X: np.ndarray, k: int, matching: bool):
         if matching:
@@ -272,17 +316,16 @@ class TunedUAKNN(_NeighborsBase):
             return scores.reshape(len(X), -1), idx.reshape(len(X), -1)
         return index.topk(X, k)
 
-    def _select(self) -> None:
+    def _select(self, index: SearchIndex, D: np.ndarray) -> tuple[dict, dict]:
+        """The best grid point by inner cross-validation: (best_params, cv_results)."""
         grid = self._grid()
-        n = self.index_.n_rows
+        n = index.n_rows
         if n < 2 * self.cv:
             temps = sorted(self.temperatures)
-            self.best_params_ = dict(grid[0], temperature=float(temps[len(temps) // 2]))
-            self.cv_results_ = {"params": [], "mean_score": np.empty(0)}
-            return
+            best = dict(grid[0], temperature=float(temps[len(temps) // 2]))
+            return best, {"params": [], "mean_score": np.empty(0)}
         rng = check_random_state(self.random_state)
-        rows = self.index_.rows
-        D = self._distributions
+        rows = index.exact_rows
         if n > self.max_tuning_samples:
             subset = np.sort(rng.choice(n, self.max_tuning_samples, replace=False))
             rows, D = rows[subset], D[subset]
@@ -326,17 +369,18 @@ class TunedUAKNN(_NeighborsBase):
                 totals[g] += len(test) * (-value if info.greater_is_better else value)
         mean = totals / len(rows)
         best = int(np.argmin(mean))  # the first best on ties
-        self.best_params_ = dict(grid[best])
-        self.cv_results_ = {
-            "params": grid,
-            "mean_score": -mean if info.greater_is_better else mean,
-        }
+        results = {"params": grid, "mean_score": -mean if info.greater_is_better else mean}
+        return dict(grid[best]), results
 
-    def _predict_block(self, X: np.ndarray) -> np.ndarray:
-        p = self.best_params_
-        scores, idx = self._candidates(
-            self.index_, self._members(), self._scale(X), p["k"], p["prototype_matching"]
-        )
+    def _predict_block(self, X: np.ndarray, snapshot, offset: int = 0) -> np.ndarray:
+        extra = snapshot.extra
+        p = extra["best_params"]
+        Xs = _scaled(X, extra["mean"], extra["scale"])
+        if p["prototype_matching"]:
+            scores, idx = snapshot.index.prototype_topk(Xs, snapshot.members, p["k"], offset=offset)
+            scores, idx = scores.reshape(len(X), -1), idx.reshape(len(X), -1)
+        else:
+            scores, idx = snapshot.index.topk(Xs, p["k"], offset=offset)
         return _mixture(
-            scores, idx, self._distributions, p["temperature"], p["shrinkage"], self.prior_
+            scores, idx, snapshot.distributions, p["temperature"], p["shrinkage"], extra["prior"]
         )

@@ -204,12 +204,23 @@ class UAKNN(_NeighborsBase):
         super()._fit(X, D)
 
     # -- the method, step by step ------------------------------------------------------------
-    def _neighbours(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _neighbours(self, X: np.ndarray, snapshot=None, offset: int = 0):
         """Step 1's search: similarities ``mu`` (n, K) and row indices (n, K); -inf/-1 = empty."""
+        snapshot = self._snap() if snapshot is None else snapshot
         if self.prototype_matching:
-            scores, index = self.index_.prototype_topk(X, self._members(), 1)
+            scores, index = snapshot.index.prototype_topk(X, snapshot.members, 1, offset=offset)
             return scores[:, :, 0], index[:, :, 0]
-        return self.index_.topk(X, self.n_labels_)
+        return snapshot.index.topk(X, self.n_labels_, offset=offset)
+
+    def _uses_prototypes(self) -> bool:
+        return self.prototype_matching
+
+    def _extra_bytes_per_query(self) -> int:
+        # The (L, L) gather of matched distributions, and (weights="monte_carlo") the
+        # (L, n_samples) draws of both Gaussians.
+        L = self.n_labels_
+        draws = 3 * L * self.n_samples if self.weights == "monte_carlo" else 0
+        return 8 * (L * L + draws + 8 * L)
 
     def _uncertainty_weights(self, mu: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
         """Steps 1-4: ``w_i = S(p_i) + c_i`` from the similarities ``mu`` (n, K).
@@ -244,10 +255,10 @@ class UAKNN(_NeighborsBase):
             w += clipped_gaussian_sample_mean(self.c_ratio * mean, self.variance, noise[1])
         return w
 
-    def _predict_block(self, X: np.ndarray) -> np.ndarray:
-        mu, index = self._neighbours(X)
+    def _predict_block(self, X: np.ndarray, snapshot, offset: int = 0) -> np.ndarray:
+        mu, index = self._neighbours(X, snapshot, offset)
         w = self._uncertainty_weights(mu, X)
-        combined = np.einsum("nk,nkj->nj", w, self._distributions[np.maximum(index, 0)])
+        combined = np.einsum("nk,nkj->nj", w, snapshot.distributions[np.maximum(index, 0)])
         return softmax_base(combined, self.base)
 
 
@@ -311,8 +322,12 @@ class WUAKNN(_NeighborsBase):
         self.dtype = dtype
         self.index_params = index_params
 
-    def _predict_block(self, X: np.ndarray) -> np.ndarray:
-        scores, index = self.index_.prototype_topk(X, self._members(), 1)
+    def _extra_bytes_per_query(self) -> int:
+        return 8 * (self.n_labels_ * self.n_labels_ + 8 * self.n_labels_)
+
+    def _predict_block(self, X: np.ndarray, snapshot, offset: int = 0) -> np.ndarray:
+        scores, index = snapshot.index.prototype_topk(X, snapshot.members, 1, offset=offset)
         w = softmax_base(scores[:, :, 0], self.base)
-        combined = np.einsum("nk,nkj->nj", w, self._distributions[np.maximum(index[:, :, 0], 0)])
+        matched = snapshot.distributions[np.maximum(index[:, :, 0], 0)]
+        combined = np.einsum("nk,nkj->nj", w, matched)
         return softmax_base(combined, self.base) if self.output_softmax else combined

@@ -1,0 +1,210 @@
+"""``ldlkit fit``, ``predict``, ``serve`` and ``compact``: subcommand builders for ``ldlkit.cli``.
+
+Each builder has the signature of the builders in ``ldlkit.cli.COMMANDS``. Nothing heavy is
+imported here at module level: the web framework and the estimators are imported by the handlers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import sys
+
+
+def _fit(args: argparse.Namespace) -> int:
+    from ..experiments import parse_method_spec, resolve_methods
+    from ..experiments._runner import is_label_enhancer
+    from ._io import read_training_data
+    from ._persistence import save_model
+
+    name, params = parse_method_spec(args.method)
+    (estimator,) = resolve_methods([(name, params)]).values()
+    if is_label_enhancer(estimator):
+        raise ValueError(
+            f"--method {name} is a label enhancer; `ldlkit fit` saves label distribution learners."
+        )
+    if args.dataset is not None:
+        X, D, source = _load_named(args.dataset, args.data_home)
+    else:
+        X, D = read_training_data(args.data, args.labels)
+        source = str(args.data)
+    estimator.fit(X, D, renormalize=args.renormalize)
+    header = save_model(estimator, args.out, training_data=(X, D))
+    print(
+        f"saved {type(estimator).__name__} fitted on {source} ({len(X)} rows, "
+        f"{header.get('n_features')} features, {header.get('n_labels')} labels) to {args.out}"
+    )
+    return 0
+
+
+def _load_named(name: str, data_home):
+    from ..datasets import get_dataset_info, load_dataset
+    from ..experiments import expand_demo_datasets
+
+    (item,) = expand_demo_datasets([name])
+    if isinstance(item, tuple):
+        return item[1], item[2], item[0]
+    info = get_dataset_info(name)
+    X, D = load_dataset(info.name, data_home=data_home, return_X_y=True)
+    return X, D, info.name
+
+
+def _add_fit(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "fit",
+        help="fit a method on a dataset or a data file and save the model",
+        description="Fit one method and save it as an ldlkit model file (docs/deploy.md). "
+        "Training files: .npz with arrays X and D, or .csv whose last --labels columns are "
+        "the label distributions.",
+    )
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dataset", metavar="NAME", help="a registered dataset or 'artificial'")
+    source.add_argument("--data", metavar="FILE", help="training data (.npz or .csv)")
+    parser.add_argument("--labels", type=int, default=None, metavar="L",
+                        help="CSV only: the last L columns are the label distribution")  # fmt: skip
+    parser.add_argument("--method", required=True, metavar="SPEC",
+                        help="estimator and parameters, as in `ldlkit run --methods`: "
+                        "UAKNN:k=10,random_state=0")  # fmt: skip
+    parser.add_argument("--out", required=True, metavar="MODEL", help="model file to write")
+    parser.add_argument("--renormalize", action="store_true",
+                        help="divide label rows that do not sum to 1 by their sum")  # fmt: skip
+    parser.add_argument("--data-home", default=None, help="an extra folder to look in")
+    parser.set_defaults(handler=_fit)
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from ._io import read_features, write_predictions
+    from ._persistence import load_model
+
+    model = load_model(args.model)
+    X = read_features(args.data, args.labels)
+    P = model.predict(X)
+    write_predictions(args.out, P)
+    print(f"wrote {len(P)} distributions over {P.shape[1]} labels to {args.out}")
+    return 0
+
+
+def _add_predict(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "predict",
+        help="predict label distributions with a saved model",
+        description="Predict with a model file from `ldlkit fit`. Input: .npz (array X), .npy, "
+        "or .csv of features; output by extension: .csv, .npy or .npz (array P). Model files "
+        "are pickles: load only files you trust.",
+    )
+    parser.add_argument("model", metavar="MODEL")
+    parser.add_argument("--data", required=True, metavar="FILE", help="feature rows")
+    parser.add_argument("--labels", type=int, default=None, metavar="L",
+                        help="CSV only: drop the last L columns (a training CSV)")  # fmt: skip
+    parser.add_argument("--out", required=True, metavar="FILE", help="predictions to write")
+    parser.set_defaults(handler=_predict)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn
+    except ImportError as exc:
+        raise ImportError(
+            "ldlkit serve needs FastAPI and uvicorn: `pip install 'ldlkit[serve]'`."
+        ) from exc
+    from ._server import API_KEY_ENV, api_key_from_env, create_app
+    from ._service import ModelService
+
+    api_key = api_key_from_env()
+    if not _is_loopback(args.host) and api_key is None and not args.allow_open_writes:
+        raise ValueError(
+            f"--host {args.host} is reachable from other machines and {API_KEY_ENV} is not set: "
+            f"anyone could change the model. Set {API_KEY_ENV}, or pass --allow-open-writes."
+        )
+    if args.blas_threads:
+        # Requests run in parallel threads; a multi-threaded BLAS inside each of them
+        # oversubscribes the cores (measured on 2 cores: 6 vs 84 one-row UAKNN predicts/s).
+        from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
+
+        threadpool_limits(args.blas_threads)
+    service = ModelService(args.model, args.log, predict_slots=args.predict_threads)
+    app = create_app(
+        service, api_key=api_key, max_body_bytes=args.max_body_mb * 1024 * 1024,
+        max_rows=args.max_rows,
+    )  # fmt: skip
+    info = service.describe()
+    print(
+        f"ldlkit: serving {info['method']} ({info.get('n_rows')} rows) from {args.model} on "
+        f"http://{args.host}:{args.port} (docs at /docs); update log {service.log_path}, "
+        f"{service.replayed} entries replayed; writes "
+        f"{'need ' + API_KEY_ENV if api_key else 'open (no ' + API_KEY_ENV + ')'}",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
+                    access_log=args.access_log)  # fmt: skip
+    finally:
+        service.close()
+    return 0
+
+
+def _add_serve(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "serve",
+        help="serve a saved model over HTTP (predict, append and remove rows)",
+        description="Serve a model file over an HTTP JSON API (docs/deploy.md; needs the serve "
+        "extra). Appended rows are committed to an SQLite update log before they are "
+        "acknowledged and replayed on restart. Writes need the LDLKIT_API_KEY key when it is set.",
+    )
+    parser.add_argument("model", metavar="MODEL")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--log", default=None, metavar="FILE",
+                        help="SQLite update log (default MODEL.updates.sqlite)")  # fmt: skip
+    parser.add_argument("--max-rows", type=int, default=10_000, help="rows per request at most")
+    parser.add_argument("--max-body-mb", type=int, default=32, help="request body limit (MiB)")
+    parser.add_argument("--predict-threads", type=int, default=None, metavar="N",
+                        help="predictions computed at once (default: number of CPUs)")  # fmt: skip
+    parser.add_argument("--blas-threads", type=int, default=1, metavar="N",
+                        help="BLAS threads per prediction (default 1; 0: as is)")  # fmt: skip
+    parser.add_argument("--allow-open-writes", action="store_true",
+                        help="bind a non-loopback address without an API key")  # fmt: skip
+    parser.add_argument("--log-level", default="warning",
+                        choices=("critical", "error", "warning", "info", "debug"))  # fmt: skip
+    parser.add_argument("--access-log", action="store_true", help="log every request")
+    parser.set_defaults(handler=_serve)
+
+
+def _compact(args: argparse.Namespace) -> int:
+    from ._service import compact
+
+    header = compact(args.model, args.log, args.out)
+    out = args.out or args.model
+    print(
+        f"folded {header['replayed']} log entries into {out} ({header.get('n_rows')} rows); "
+        f"the log now extends {out}"
+    )
+    return 0
+
+
+def _add_compact(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "compact",
+        help="fold a served model's update log into a new model file",
+        description="Replay the update log onto the model and write the result atomically "
+        "(to --out, default MODEL itself); the log is then bound to the new file.",
+    )
+    parser.add_argument("model", metavar="MODEL")
+    parser.add_argument("--log", default=None, metavar="FILE",
+                        help="update log (default MODEL.updates.sqlite)")  # fmt: skip
+    parser.add_argument("--out", default=None, metavar="MODEL", help="new model file")
+    parser.set_defaults(handler=_compact)
+
+
+#: Registered in ``ldlkit.cli.COMMANDS``.
+DEPLOY_COMMANDS = [_add_fit, _add_predict, _add_serve, _add_compact]
