@@ -4,6 +4,9 @@ One :class:`SearchIndex` holds the training rows, prepared once (L2-normalised f
 with squared norms kept for Euclidean search) in a growable buffer so that appending rows
 (``partial_fit``) does not copy the whole matrix. Queries are scored in blocks of ``block_size``
 rows with one matrix product per block; memory is bounded by ``block_size * n_train`` similarities.
+That product (in ``dtype``) only screens candidates: every row within a proven bound of its
+rounding error is re-scored exactly in float64 and ranked there (see :class:`SearchIndex`), so all
+backends, dtypes, blocks and batches return the same neighbours.
 
 Two query kinds cover the family:
 
