@@ -368,6 +368,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--child-timing", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--only", nargs="*", default=None, help="sections to run (default: all)")
+    parser.add_argument("--merge", action="store_true", help="update --out, keep other sections")
     args = parser.parse_args()
     if args.child_timing:
         child_timing(args)
@@ -392,6 +393,9 @@ def main() -> None:
             "numpy": np.__version__,
         }
     }
+    if args.merge and Path(args.out).exists():  # keep sections measured by an earlier run
+        previous = json.loads(Path(args.out).read_text())
+        report = {**previous, **report, "machine_of_earlier_sections": previous.get("machine")}
     for name, run in sections.items():
         if args.only is None or name in args.only:
             report[name] = run()

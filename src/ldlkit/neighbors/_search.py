@@ -4,6 +4,9 @@ One :class:`SearchIndex` holds the training rows, prepared once (L2-normalised f
 with squared norms kept for Euclidean search) in a growable buffer so that appending rows
 (``partial_fit``) does not copy the whole matrix. Queries are scored in blocks of ``block_size``
 rows with one matrix product per block; memory is bounded by ``block_size * n_train`` similarities.
+That product (in ``dtype``) only screens candidates: every row within a proven bound of its
+rounding error is re-scored exactly in float64 and ranked there (see :class:`SearchIndex`), so all
+backends, dtypes, blocks and batches return the same neighbours.
 
 Two query kinds cover the family:
 
@@ -658,55 +661,6 @@ def _select(groups: np.ndarray, cols: np.ndarray, scores: np.ndarray, n_groups: 
     values[g[keep], rank[keep]] = scores[order][keep]
     index[g[keep], rank[keep]] = cols[order][keep]
     return values, index
-
-
-def _torch_topk(S, k: int):
-    """Row-wise top-k of a torch score matrix, best first; ties go to the lower column index.
-
-    This is :func:`_numpy_topk`'s rule, so the torch and numpy backends pick the same rows.
-    ``torch.topk`` returns tied scores in an unspecified order (in practice the higher columns
-    first), and exact ties are common on real data: Movie's sparse features give equal Euclidean
-    distances to different training rows, and AA-kNN then averaged different neighbours.
-    """
-    import torch
-
-    if k == 1:
-        # torch.max returns the first maximal index, as np.argmax does.
-        return S.max(dim=1, keepdim=True)
-    values, pos = torch.topk(S, k, dim=1, largest=True, sorted=True)
-    kth = values[:, -1:]
-    # Rows where more columns tie with the k-th score than fit: keep every column above it and
-    # the lowest-indexed of the tied ones.
-    spill = ((S >= kth).sum(dim=1) > k).nonzero().squeeze(1)
-    if len(spill):
-        St, kt = S[spill], kth[spill]
-        above, tied = St > kt, St == kt
-        need = k - above.sum(dim=1, keepdim=True)
-        chosen = above | (tied & (tied.cumsum(dim=1) <= need))
-        cols = chosen.nonzero()[:, 1].view(-1, k)  # row-major: each row's columns ascending
-        pos[spill] = cols
-        values[spill] = St.gather(1, cols)
-    # Order by score descending, then column ascending (a stable sort on each key, minor first).
-    order = torch.argsort(pos, dim=1, stable=True)
-    values, pos = values.gather(1, order), pos.gather(1, order)
-    order = torch.argsort(values, dim=1, descending=True, stable=True)
-    return values.gather(1, order), pos.gather(1, order)
-
-
-def _numpy_topk(S: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row-wise top-k of a score matrix, best first; ties go to the lower column index."""
-    if k == 1:
-        pos = S.argmax(axis=1)[:, None]
-        return np.take_along_axis(S, pos, axis=1).astype(np.float64), pos
-    if k < S.shape[1]:
-        part = np.argpartition(-S, k - 1, axis=1)[:, :k]
-    else:
-        part = np.broadcast_to(np.arange(S.shape[1]), S.shape).copy()
-    values = np.take_along_axis(S, part, axis=1)
-    # Sort by score (descending), then by column index for reproducible ties.
-    order = np.lexsort((part, -values), axis=1)
-    pos = np.take_along_axis(part, order, axis=1)
-    return np.take_along_axis(values, order, axis=1).astype(np.float64), pos
 
 
 #: Below this norm a float64 row's squares may have underflowed (sqrt of the smallest normal).
