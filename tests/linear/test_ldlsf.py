@@ -105,9 +105,10 @@ def test_intercept_fit_emits_no_runtime_warning():
 def test_row_shrink_zero_and_subnormal_rows():
     from ldlkit.linear._solvers import row_shrink
 
-    A = np.array([[0.0, 0.0], [1e-320, 0.0], [3.0, 4.0]])
+    # threshold / norm overflowed for zero rows once threshold > 1 (LDLSF: lambda2 / rho = 10)
+    A = np.array([[0.0, 0.0], [1e-320, 0.0], [30.0, 40.0]])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        out = row_shrink(A, 1.0)
+        out = row_shrink(A, 10.0)
     np.testing.assert_array_equal(out[:2], 0.0)
-    np.testing.assert_allclose(out[2], [3.0 * 0.8, 4.0 * 0.8])
+    np.testing.assert_allclose(out[2], [30.0 * 0.8, 40.0 * 0.8])
