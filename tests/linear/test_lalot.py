@@ -14,7 +14,7 @@ from sklearn.preprocessing import StandardScaler
 from ldlkit.datasets import make_artificial
 from ldlkit.linear import LALOT
 from ldlkit.linear._lalot import ground_metric, sinkhorn
-from ldlkit.linear._ldm import _with_intercept
+from ldlkit.linear._solvers import with_intercept
 from ldlkit.metrics import kl_divergence
 
 
@@ -53,7 +53,7 @@ def test_transport_loss_gradient_matches_numerical(lam):
     X, D = make_artificial(12, random_state=6)
     D[0] = [0.0, 0.3, 0.7]  # a zero degree
     est = LALOT(lam=lam, alpha=0.4, sinkhorn_tol=1e-13, sinkhorn_max_iter=100_000)
-    X1 = _with_intercept(X)
+    X1 = with_intercept(X)
     M = ground_metric(np.array([[1.0, 0.3, 0.1], [0.3, 0.8, 0.2], [0.1, 0.2, 0.6]]))
     w = np.random.default_rng(4).normal(size=X1.shape[1] * 3)
     _, grad = est._model_objective(w, X1, D, M)
@@ -82,7 +82,7 @@ def test_kernel_step_alone_lowers_the_objective():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X, D)
-    X1 = _with_intercept(X)
+    X1 = with_intercept(X)
     W = est.coef_ + 0.5  # any weights: the tangent bound holds everywhere
     K = est.prior_kernel_
     before = est.objective(W, K, X1, D)

@@ -90,3 +90,25 @@ def test_beats_the_training_mean_on_sjaffe(load_real, adaptive):
 def test_on_yeast_alpha_matches_the_training_mean(load_real):
     X, D = load_real("Yeast_alpha")
     assert kl_ratio_to_training_mean(LDLSF(), X, D) < 1.01
+
+
+def test_intercept_fit_emits_no_runtime_warning():
+    # the intercept row of W2 is zero at the start: row shrinkage divided by its zero norm and
+    # overflowed (RuntimeWarning) before; any warning other than a ConvergenceWarning fails here
+    X, D = make_artificial(n_samples=120, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        LDLSF(fit_intercept=True, max_iter=30).fit(X, D)
+
+
+def test_row_shrink_zero_and_subnormal_rows():
+    from ldlkit.linear._solvers import row_shrink
+
+    # threshold / norm overflowed for zero rows once threshold > 1 (LDLSF: lambda2 / rho = 10)
+    A = np.array([[0.0, 0.0], [1e-320, 0.0], [30.0, 40.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = row_shrink(A, 10.0)
+    np.testing.assert_array_equal(out[:2], 0.0)
+    np.testing.assert_allclose(out[2], [30.0 * 0.8, 40.0 * 0.8])

@@ -11,7 +11,8 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 
 from ldlkit.datasets import make_artificial
 from ldlkit.linear import LDLLDM
-from ldlkit.linear._ldm import _with_intercept, label_manifold_weights
+from ldlkit.linear._ldm import label_manifold_weights
+from ldlkit.linear._solvers import with_intercept
 from ldlkit.metrics import kl_divergence
 
 
@@ -47,7 +48,7 @@ def test_manifold_weights_reconstruct_labels_affinely():
 def test_analytic_gradient_matches_numerical():
     X, D = make_artificial(25, random_state=3)
     est = LDLLDM(alpha=0.1, beta=0.7, gamma=0.3, n_clusters=3, random_state=0)
-    X1 = _with_intercept(X)
+    X1 = with_intercept(X)
     terms = est._manifold_terms(D)
     w = np.random.default_rng(1).normal(size=X1.shape[1] * D.shape[1])
     _, grad = est._objective(w, X1, D, terms)

@@ -11,7 +11,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval
 
 from ..base import BaseLDL
-from ._ldm import _kmeans_labels, _run_lbfgs, _softmax_backprop
+from ._maxent import softmax_backward
+from ._solvers import decrease_stop_options, kmeans_labels, minimize_lbfgs
 
 __all__ = ["EDLLRL"]
 
@@ -162,11 +163,11 @@ class EDLLRL(BaseLDL):
             + 0.5 * rho * np.sum(gap * gap)
         )
         G_P = (P - D) + Lam + rho * gap
-        grad = X.T @ _softmax_backprop(P, G_P) + 2.0 * self.alpha * W
+        grad = X.T @ softmax_backward(P, G_P) + 2.0 * self.alpha * W
         return value, grad.ravel()
 
     def _fit(self, X: np.ndarray, D: np.ndarray) -> None:
-        labels = _kmeans_labels(X, self.n_clusters, self.random_state)
+        labels = kmeans_labels(X, self.n_clusters, self.random_state)
         clusters = [np.flatnonzero(labels == c) for c in np.unique(labels)]
         n, L = D.shape
         W = np.zeros((X.shape[1], L))
@@ -178,14 +179,17 @@ class EDLLRL(BaseLDL):
         self.objective_ = []
         converged = False
         for iteration in range(1, self.max_iter + 1):  # noqa: B007 (read after the loop)
-            w, _, _ = _run_lbfgs(
+            w = minimize_lbfgs(
                 lambda w, Z=Z, Lam=Lam, rho=rho: self._lagrangian_w(w, X, D, Z, Lam, rho),
                 W.ravel(),
                 max_iter=self.inner_max_iter,
                 tol=1e-8,
                 owner="EDLLRL",
-                warn=False,  # inner steps are inexact by design; the ADMM loop is what must finish
-            )
+                warn=False,
+                **decrease_stop_options(
+                    1e-8
+                ),  # inner steps are inexact by design; the ADMM loop is what must finish
+            ).x
             W = w.reshape(X.shape[1], L)
             P = softmax(X @ W, axis=1)
             Z_prev = Z

@@ -16,7 +16,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval
 
 from ..base import BaseLDL
-from ._ldm import _run_lbfgs, _softmax_backprop, _with_intercept
+from ._maxent import softmax_backward
+from ._solvers import decrease_stop_options, minimize_lbfgs, with_intercept
 
 __all__ = ["LALOT", "sinkhorn"]
 
@@ -182,7 +183,7 @@ class LALOT(BaseLDL):
         W = w.reshape(X1.shape[1], D.shape[1])
         P = softmax(X1 @ W, axis=1)
         value, potential, _, _, _ = self._transport(P, D, M)
-        grad = X1.T @ _softmax_backprop(P, potential)
+        grad = X1.T @ softmax_backward(P, potential)
         if self.alpha > 0:  # L2 on the feature weights, not on the intercept
             value += 0.5 * self.alpha * float(np.sum(W[:-1] ** 2))
             grad[:-1] += self.alpha * W[:-1]
@@ -210,7 +211,7 @@ class LALOT(BaseLDL):
 
     # -- training ---------------------------------------------------------------------------------
     def _fit(self, X: np.ndarray, D: np.ndarray) -> None:
-        X1 = _with_intercept(X)
+        X1 = with_intercept(X)
         prior = D.T @ D
         self.prior_kernel_ = prior / prior.max()
         K = self.prior_kernel_.copy()
@@ -223,14 +224,17 @@ class LALOT(BaseLDL):
         converged = False
         for iteration in range(1, self.max_iter + 1):  # noqa: B007 (read after the loop)
             M = self._metric(K)
-            w, _, _ = _run_lbfgs(
+            w = minimize_lbfgs(
                 lambda w, M=M: self._model_objective(w, X1, D, M),
                 W.ravel(),
                 max_iter=self.inner_max_iter,
                 tol=1e-8,
                 owner="LALOT",
-                warn=False,  # inexact inner steps are fine; the alternation must finish
-            )
+                warn=False,
+                **decrease_stop_options(
+                    1e-8
+                ),  # inexact inner steps are fine; the alternation must finish
+            ).x
             W = w.reshape(W.shape)
             K = self._kernel_step(W, X1, D, K)
             self.objective_.append(self.objective(W, K, X1, D))
@@ -252,4 +256,4 @@ class LALOT(BaseLDL):
         self.ground_metric_ = self._metric(K)
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
-        return softmax(_with_intercept(X) @ self.coef_, axis=1)
+        return softmax(with_intercept(X) @ self.coef_, axis=1)

@@ -1,79 +1,18 @@
-"""LDL-LDM (Wang & Geng, TNNLS 2021): label distribution learning with label distribution manifolds.
-
-Also holds the small private helpers shared by this branch's baselines (row softmax, an L-BFGS
-wrapper that warns when it stops short, the k-means used for local structure). They mirror
-``linear/_solvers.py`` of the sibling branch and are meant to be unified with it.
-"""
+"""LDL-LDM (Wang & Geng, TNNLS 2021): learning with label distribution manifolds."""
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import log_softmax, softmax
-from sklearn.cluster import KMeans
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval
 
 from ..base import BaseLDL
+from ._maxent import softmax_backward
+from ._solvers import decrease_stop_options, kmeans_labels, minimize_lbfgs, with_intercept
 
 __all__ = ["LDLLDM"]
-
-
-# --- private helpers shared by the baselines of this branch -------------------------------------
-def _with_intercept(X: np.ndarray) -> np.ndarray:
-    return np.hstack([X, np.ones((X.shape[0], 1))])
-
-
-def _softmax_backprop(P: np.ndarray, G: np.ndarray) -> np.ndarray:
-    """Gradient with respect to the logits of a row softmax ``P`` given ``G = dLoss/dP``."""
-    return P * (G - np.sum(P * G, axis=1, keepdims=True))
-
-
-def _run_lbfgs(
-    fun: Callable[[np.ndarray], tuple[float, np.ndarray]],
-    x0: np.ndarray,
-    *,
-    max_iter: int,
-    tol: float,
-    owner: str,
-    warn: bool = True,
-) -> tuple[np.ndarray, int, bool]:
-    """Minimise ``fun`` (returning value and gradient) with scipy's L-BFGS-B.
-
-    Returns the solution, the number of iterations and whether the iteration limit stopped it.
-    A ``ConvergenceWarning`` naming ``owner`` is issued when it did (and ``warn`` is true). Line
-    searches that fail at machine precision (scipy's "ABNORMAL" status) mean no further decrease
-    can be found: that is treated as converged, not as stopping short.
-    """
-    result = minimize(
-        fun,
-        x0,
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": int(max_iter), "gtol": float(tol), "ftol": float(tol) * 1e-3},
-    )
-    hit_limit = result.status == 1
-    if hit_limit and warn:
-        warnings.warn(
-            f"{owner}: L-BFGS stopped after max_iter={max_iter} iterations before reaching "
-            f"tol={tol}; increase max_iter or tol.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
-    return result.x, int(result.nit), hit_limit
-
-
-def _kmeans_labels(Z: np.ndarray, n_clusters: int, random_state) -> np.ndarray:
-    """Cluster rows of ``Z``; fewer clusters when there are fewer distinct rows than asked."""
-    n_distinct = len(np.unique(np.round(Z, 12), axis=0))
-    k = max(1, min(n_clusters, n_distinct))
-    if k == 1:
-        return np.zeros(Z.shape[0], dtype=int)
-    return KMeans(n_clusters=k, n_init=3, random_state=random_state).fit(Z).labels_
 
 
 # --- the label distribution manifold -------------------------------------------------------------
@@ -219,7 +158,7 @@ class LDLLDM(BaseLDL):
             A = eye - self.manifold_
             terms.append((slice(None), float(self.beta), A @ A.T))
         if self.gamma > 0 and self.n_clusters > 1:
-            clusters = _kmeans_labels(D, self.n_clusters, self.random_state)
+            clusters = kmeans_labels(D, self.n_clusters, self.random_state)
             for c in np.unique(clusters):
                 rows = np.flatnonzero(clusters == c)
                 terms.append((rows, float(self.gamma), gram(D[rows])))
@@ -237,23 +176,25 @@ class LDLLDM(BaseLDL):
             Pc = P[rows]
             loss += weight * np.sum((Pc @ AAt) * Pc)
             G_P[rows] += 2.0 * weight * (Pc @ AAt)
-        G_logits += _softmax_backprop(P, G_P)
+        G_logits += softmax_backward(P, G_P)
         grad = X1.T @ G_logits + self.alpha * W
         # cross-entropy differs from KL by the constant sum(D log D): report the KL form
         return loss + np.sum(D * np.log(np.where(D > 0, D, 1.0))), grad.ravel()
 
     def _fit(self, X: np.ndarray, D: np.ndarray) -> None:
-        X1 = _with_intercept(X)
+        X1 = with_intercept(X)
         terms = self._manifold_terms(D)
         w0 = np.zeros(X1.shape[1] * D.shape[1])
-        w, self.n_iter_, _ = _run_lbfgs(
+        result = minimize_lbfgs(
             lambda w: self._objective(w, X1, D, terms),
             w0,
             max_iter=self.max_iter,
             tol=self.tol,
             owner="LDLLDM",
+            **decrease_stop_options(self.tol),
         )
+        w, self.n_iter_ = result.x, int(result.nit)
         self.coef_ = w.reshape(X1.shape[1], D.shape[1])
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
-        return softmax(_with_intercept(X) @ self.coef_, axis=1)
+        return softmax(with_intercept(X) @ self.coef_, axis=1)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import expit, log_expit
+from scipy.special import expit, log_expit, xlogy
 from sklearn.utils._param_validation import Interval
 
 from ._linear_base import _LinearLDL
-from ._maxent import kl_divergence_rows, maxent_log_predict, maxent_predict, softmax_backward
+from ._maxent import maxent_predict, softmax_backward
 from ._solvers import minimize_lbfgs
 
 __all__ = ["LDLLRR", "lrr_loss_grad"]
@@ -27,6 +28,21 @@ def _pair_targets(D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order, diff**2
 
 
+@lru_cache(maxsize=16)
+def _pairs(n_labels: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.triu_indices(n_labels, 1)
+
+
+@lru_cache(maxsize=16)
+def _incidence(n_labels: int) -> np.ndarray:
+    """``(pairs, labels)`` matrix: +1 at ``j``, -1 at ``k`` of each pair ``j < k``."""
+    j, k = _pairs(n_labels)
+    incidence = np.zeros((j.size, n_labels))
+    incidence[np.arange(j.size), j] = 1.0
+    incidence[np.arange(j.size), k] = -1.0
+    return incidence
+
+
 def lrr_loss_grad(
     W_flat: np.ndarray,
     X: np.ndarray,
@@ -36,6 +52,8 @@ def lrr_loss_grad(
     lam: float,
     sigma: float,
     l2: float | np.ndarray,
+    *,
+    entropy: float | None = None,
 ) -> tuple[float, np.ndarray]:
     """LDL-LRR's objective and its analytic gradient (``W_flat`` as in ``maxent_kl_loss_grad``).
 
@@ -46,13 +64,21 @@ def lrr_loss_grad(
     (``order``, ``pair_weight`` from ``_pair_targets``; ``BCE`` is the binary cross-entropy,
     written as ``(1 - order) u - log sigmoid(u)`` with ``u = sigma (p_j - p_k)``). The gradient
     of one pair term with respect to ``u`` is ``weight * (sigmoid(u) - order)``; it adds to
-    ``p_j`` and subtracts from ``p_k``.
+    ``p_j`` and subtracts from ``p_k``. ``entropy`` is ``sum(xlogy(D, D))``, the constant part
+    of the KL term; the solver passes it once computed.
     """
     n, n_labels = D.shape
     W = W_flat.reshape(X.shape[1], n_labels)
-    log_P = maxent_log_predict(X, W)
+    # one pass: logits, one exponential per entry, log P and P from the same shifted logits
+    log_P = X @ W
+    log_P -= log_P.max(axis=1, keepdims=True)
     P = np.exp(log_P)
-    j, k = np.triu_indices(n_labels, 1)
+    totals = P.sum(axis=1, keepdims=True)
+    P /= totals
+    log_P -= np.log(totals)
+    if entropy is None:
+        entropy = float(xlogy(D, D).sum())
+    j, k = _pairs(n_labels)
     U = sigma * (P[:, j] - P[:, k])
     if sigma < 500:
         # |U| <= sigma: sigmoid(U) >= exp(-500) stays a normal float, so log(sigmoid) is exact
@@ -64,13 +90,12 @@ def lrr_loss_grad(
         sig = np.exp(log_sig)
     ranking = float((pair_weight * ((1.0 - order) * U - log_sig)).sum()) / n
     pair_grad = (sigma / n) * pair_weight * (sig - order)
-    incidence = np.zeros((j.size, n_labels))
-    incidence[np.arange(j.size), j] = 1.0
-    incidence[np.arange(j.size), k] = -1.0
-    G = pair_grad @ incidence  # d R / d P
+    G = pair_grad @ _incidence(n_labels)  # d R / d P
     grad_logits = (P - D) / n + lam * softmax_backward(P, G)
     penalty = l2 * W
-    loss = kl_divergence_rows(D, log_P).sum() / n + lam * ranking + 0.5 * float((penalty * W).sum())
+    loss = (
+        (entropy - float((D * log_P).sum())) / n + lam * ranking + 0.5 * float((penalty * W).sum())
+    )
     grad = X.T @ grad_logits + penalty
     return float(loss), grad.ravel()
 
@@ -157,8 +182,11 @@ class LDLLRR(_LinearLDL):
         # the paper's objective sums over rows; lrr_loss_grad averages (same minimiser, and a
         # gradient tolerance that does not grow with n), so the penalty is divided by n too
         l2 = self.beta / X1.shape[0] * self._penalty_mask(X1.shape[1])
+        entropy = float(xlogy(D, D).sum())
         result = minimize_lbfgs(
-            lambda w: lrr_loss_grad(w, X1, D, order, pair_weight, self.lam, self.sigma, l2),
+            lambda w: lrr_loss_grad(
+                w, X1, D, order, pair_weight, self.lam, self.sigma, l2, entropy=entropy
+            ),
             np.zeros(X1.shape[1] * D.shape[1]),
             max_iter=self.max_iter,
             tol=self.tol,

@@ -13,7 +13,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
 from ..base import BaseLDL
-from ._ldm import _kmeans_labels, _softmax_backprop, _with_intercept
+from ._maxent import softmax_backward
+from ._solvers import kmeans_labels, with_intercept
 
 __all__ = ["LDLSCL"]
 
@@ -186,7 +187,7 @@ class LDLSCL(BaseLDL):
         )
         weights = C.sum(axis=1, keepdims=True)
         G_P = 2.0 * self.gamma * (weights * P - C @ centres)
-        G_logits = (P - D) + _softmax_backprop(P, G_P)
+        G_logits = (P - D) + softmax_backward(P, G_P)
         G_C = G_logits @ W.T + self.gamma * dist
         return P, value, G_logits, G_C
 
@@ -205,7 +206,7 @@ class LDLSCL(BaseLDL):
     def _fit(self, X: np.ndarray, D: np.ndarray) -> None:
         rng = check_random_state(self.random_state)
         n, L = D.shape
-        clusters = _kmeans_labels(D, self.n_clusters, rng.randint(np.iinfo(np.int32).max))
+        clusters = kmeans_labels(D, self.n_clusters, rng.randint(np.iinfo(np.int32).max))
         m = int(clusters.max()) + 1
         centres = np.vstack([D[clusters == j].mean(axis=0) for j in range(m)])
         C = np.full((n, m), CODE_FLOOR)
@@ -249,7 +250,7 @@ class LDLSCL(BaseLDL):
         self.code_regressor_ = self._fit_code_regressor(X, C)
 
     def _fit_code_regressor(self, X: np.ndarray, C: np.ndarray) -> np.ndarray:
-        X1 = _with_intercept(X)
+        X1 = with_intercept(X)
         if self.code_ridge == 0:
             # gelsy: a complete orthogonal factorisation gives the minimum-norm solution, much
             # faster than the SVD-based default on tall matrices
@@ -259,5 +260,5 @@ class LDLSCL(BaseLDL):
         return np.linalg.solve(X1.T @ X1 + penalty, X1.T @ C)
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
-        codes = _with_intercept(X) @ self.code_regressor_
+        codes = with_intercept(X) @ self.code_regressor_
         return softmax(X @ self.coef_ + codes @ self.code_weights_, axis=1)
