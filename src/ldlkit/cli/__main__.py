@@ -1,0 +1,7 @@
+"""``python -m ldlkit.cli``: the same as the ``ldlkit`` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

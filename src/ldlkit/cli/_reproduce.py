@@ -1,0 +1,182 @@
+"""``ldlkit reproduce``: a paper's table beside the numbers we measure."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ._common import (
+    _FORMAT_HELP,
+    _RUN_CONFIG,
+    _check_dataset_names,
+    _data_home_help,
+    _finished_keys,
+    _formatter,
+    _prepare_out,
+    _report_methods_that_never_ran,
+    _say_reused,
+    _with_data_home,
+)
+
+
+def _reproduce_list() -> int:
+    from .. import experiments as ex
+    from ..base import all_estimators
+    from ..experiments._reproduce import describe_estimate, describe_reported_tables
+
+    registered = {name.lower() for name, _ in all_estimators()}
+    for entry in ex.list_reproductions():
+        classes = [class_name for class_name, _ in entry.methods.values()]
+        available = sum(c.lower() in registered for c in classes)
+        missing = f"; {available} of {len(classes)} methods available" * (available < len(classes))
+        print(f"{entry.name}: {entry.description}")
+        print(f"    {entry.protocol}; {', '.join(entry.datasets)}{missing}; "
+              f"{describe_estimate(entry)}")  # fmt: skip
+        for line in describe_reported_tables(entry):
+            print(f"    {line}")
+    return 0
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from .. import experiments as ex
+    from ..experiments._reproduce import build_methods, describe_reproduction_plan
+
+    if args.list or not args.name:
+        return _reproduce_list()
+    repro = ex.get_reproduction(args.name)
+    build_methods(repro)  # no estimator available: one line, before anything is created
+    repro.make_cv(args.folds, args.repeats)  # --folds 0, --repeats 2 under ILDL: one line
+    _check_dataset_names(args.datasets)
+    data_home = _with_data_home(args.data_home)
+    out = None if args.no_save else (args.out or str(Path("ldlkit-results") / repro.name))
+    if not args.dry_run:
+        _prepare_out(out)
+    datasets = (
+        ex.expand_demo_datasets(args.datasets, random_state=args.seed) if args.datasets else None
+    )
+    if not args.quiet or args.dry_run:
+        plan = describe_reproduction_plan(
+            repro,
+            datasets=datasets,
+            n_splits=args.folds,
+            n_repeats=args.repeats,
+            n_jobs=args.n_jobs,
+        )
+        if args.dry_run:  # the plan is the output
+            print("\n".join(plan))
+            return 0
+        print("\n".join(plan), file=sys.stderr)
+        if out:
+            print(f"  results: {out} (rerun the same command to resume)", file=sys.stderr)
+    before = _finished_keys(out)
+    report = ex.run_reproduction(
+        repro.name,
+        datasets=datasets,
+        n_splits=args.folds,
+        n_repeats=args.repeats,
+        n_jobs=args.n_jobs,
+        out=out,
+        random_state=args.seed,
+        progress=not args.quiet,
+        data_home=data_home,
+    )
+    if out:
+        _say_reused(report.results, before, out, args.quiet)
+    text = ex.format_reproduction(report, args.format)
+    print(text, end="")
+    if out:
+        config = {
+            "reference": report.table.reference,
+            "reproduction": repro.name,
+            "seed": args.seed,
+            "configs": report.results.configs,
+        }
+        (Path(out) / _RUN_CONFIG).write_text(json.dumps(config, indent=2) + "\n")
+        suffix = {"md": "md", "latex": "tex", "csv": "csv", "json": "json"}[args.format]
+        saved = Path(out) / f"{repro.name}.{suffix}"
+        saved.write_text(text, encoding="utf-8")
+        if not args.quiet:
+            print(f"ldlkit: saved {saved} and {Path(out) / ex.RESULTS_FILE}", file=sys.stderr)
+    return _report_methods_that_never_ran(report.results)
+
+
+def _add_reproduce(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "reproduce",
+        help="reproduce a paper's table beside its numbers",
+        description=(
+            "Run a registered paper reproduction under the paper's protocol and print the "
+            "measured table (mean ± standard deviation over the test folds, t-test markers "
+            "against the paper's method) beside the values the paper reports. Says how long it "
+            "should take before starting, and saves every finished fold in "
+            "ldlkit-results/NAME/ (rerunning resumes; `ldlkit report` rebuilds the table)."
+        ),
+        formatter_class=_formatter,
+        epilog=(
+            "examples:\n"
+            "  ldlkit reproduce --list\n"
+            "  ldlkit reproduce uaknn --dry-run       # the plan and expected time, no run\n"
+            "  ldlkit reproduce uaknn-ablation --datasets artificial --folds 2 --no-save\n"
+            "  ldlkit reproduce uaknn --datasets SJAFFE --folds 2 --repeats 1   # a quick check\n"
+        ),
+    )
+    parser.add_argument(
+        "name", nargs="?", metavar="NAME", help="the reproduction to run (see --list)"
+    )
+    parser.add_argument(
+        "--list",
+        action="store_true",
+        help="list the registered reproductions, their protocols, expected run times and "
+        "which reported tables they compare with",
+    )
+    parser.add_argument(
+        "--datasets",
+        nargs="+",
+        default=None,
+        metavar="NAME",
+        help="run on these datasets instead of the paper's (names, 'artificial' or file paths)",
+    )
+    parser.add_argument(
+        "--folds", type=int, default=None, help="override the paper's folds (a quick run)"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="override the paper's repeats (a quick run)"
+    )
+    parser.add_argument(
+        "--n-jobs",
+        type=int,
+        default=1,
+        help="folds run in parallel (default 1; -1: all cores; OMP_NUM_THREADS=1 per worker)",
+    )
+    parser.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="results folder (default: ldlkit-results/NAME in the current folder); rerunning "
+        "resumes",
+    )
+    parser.add_argument(
+        "--no-save", action="store_true", help="save nothing (the run cannot be resumed)"
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what would run and the expected time, then stop",
+    )
+    parser.add_argument("--data-home", default=None, metavar="DIR", help=_data_home_help())
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the splits and of estimators without their own random_state (default 0)",
+    )
+    parser.add_argument(
+        "--format", choices=("md", "latex", "csv", "json"), default="md", help=_FORMAT_HELP
+    )
+    parser.add_argument(
+        "--quiet", action="store_true", help="no plan, estimate or progress bar (on stderr)"
+    )
+    parser.set_defaults(handler=_reproduce)
