@@ -48,6 +48,14 @@ def test_out_under_dev_null_is_one_line(capsys):
     assert "/dev/null/x" in _one_error_line(capsys.readouterr().err)
 
 
+def test_empty_out_is_an_error_not_a_silent_run_without_saving(capsys):
+    # An empty --out (e.g. an unset shell variable) used to run and save nothing.
+    assert main(["run", "--quiet", *QUICK, "--out", ""]) == 2
+    assert "--out is empty" in _one_error_line(capsys.readouterr().err)
+    assert main(["reproduce", "uaknn-ablation", "--quiet", "--out", ""]) == 2
+    assert "--out is empty" in _one_error_line(capsys.readouterr().err)
+
+
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes anywhere")
 def test_out_in_a_read_only_folder_is_one_line(tmp_path, capsys):
     locked = tmp_path / "locked"

@@ -151,4 +151,3 @@ def _handle_sigterm():
         return signal.signal(signal.SIGTERM, _raise_terminated)
     except (ValueError, OSError):  # not the main thread, or no SIGTERM on this platform
         return None
-

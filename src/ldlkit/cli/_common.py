@@ -36,6 +36,8 @@ def _prepare_out(path: str | None, option: str = "--out") -> None:
     """Create the results folder, or stop with one line saying why it cannot be used."""
     if path is None:
         return
+    if not str(path).strip():
+        raise UserError(f"{option} is empty; give a folder (it is created if it does not exist).")
     from pathlib import Path
 
     folder = Path(path)

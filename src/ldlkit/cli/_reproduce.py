@@ -51,7 +51,8 @@ def _reproduce(args: argparse.Namespace) -> int:
     repro.make_cv(args.folds, args.repeats)  # --folds 0, --repeats 2 under ILDL: one line
     _check_dataset_names(args.datasets)
     data_home = _with_data_home(args.data_home)
-    out = None if args.no_save else (args.out or str(Path("ldlkit-results") / repro.name))
+    default_out = str(Path("ldlkit-results") / repro.name)
+    out = None if args.no_save else (default_out if args.out is None else args.out)
     if not args.dry_run:
         _prepare_out(out)
     datasets = (

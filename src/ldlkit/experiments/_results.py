@@ -159,7 +159,9 @@ class Results:
         if path.is_dir():
             raise IsADirectoryError(f"{path} is a folder, not a results file.")
         if not path.is_file():
-            raise FileNotFoundError(f"no results file at {path}; run `ldlkit run --out DIR` first.")
+            raise FileNotFoundError(
+                f"no results file at {path.absolute()}; run `ldlkit run --out DIR` first."
+            )
         return cls(list(read_records(path).values()))
 
 
