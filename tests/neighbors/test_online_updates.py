@@ -203,3 +203,28 @@ def test_cuda_on_a_cpu_only_torch_fails_at_fit_with_a_clear_message():
         with pytest.raises(ValueError, match="asks for CUDA"):
             model.fit(X, D)
         assert not hasattr(model, "n_labels_")
+
+
+# TunedUAKNN(retune=True) re-scales and rebuilds every row on each append, by design.
+@pytest.mark.parametrize("name", ["UAKNN", "AAKNN", "TunedUAKNN(retune=False)"])
+def test_reserve_makes_the_next_appends_copy_nothing_and_changes_no_prediction(name, data):
+    X, D = data
+    model = pickle.loads(pickle.dumps(MODELS[name]().fit(X[:80], D[:80])))  # no spare room
+    before = model.predict(X[120:])
+    model.reserve(50)
+    np.testing.assert_array_equal(model.predict(X[120:]), before)
+    buffer = model.index_._buffer
+    model.partial_fit(X[80:100], D[80:100]).partial_fit(X[100:120], D[100:120])
+    assert model.index_._buffer is buffer  # written in place: no copy of the training rows
+    same_appends = MODELS[name]().fit(X[:80], D[:80])
+    same_appends.partial_fit(X[80:100], D[80:100]).partial_fit(X[100:120], D[100:120])
+    np.testing.assert_array_equal(model.predict(X[120:]), same_appends.predict(X[120:]))
+    np.testing.assert_array_equal(model.sample_ids_, np.arange(120))
+
+
+def test_reserve_refuses_a_negative_count_and_an_unfitted_model(data):
+    X, D = data
+    with pytest.raises(ValueError, match="extra_rows"):
+        UAKNN().fit(X[:20], D[:20]).reserve(-1)
+    with pytest.raises(Exception, match="not fitted"):
+        UAKNN().reserve(10)

@@ -292,6 +292,25 @@ class _NeighborsBase(BaseLDL):
             self._publish(old.index.appended(X), np.concatenate([old.distributions, D]), ids)
             self._next_id += len(X)
 
+    def reserve(self, extra_rows: int) -> _NeighborsBase:
+        """Pre-allocate room for ``extra_rows`` more training rows.
+
+        ``partial_fit`` grows its row buffer geometrically, copying every training row when it
+        fills (and on the first append after loading a saved model, whose buffer has no spare
+        room). ``reserve`` pays that copy now, e.g. when a server starts, so that the next
+        ``extra_rows`` appended rows copy nothing. Predictions are unchanged.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self, "n_labels_")
+        if isinstance(extra_rows, bool) or not isinstance(extra_rows, Integral) or extra_rows < 0:
+            raise ValueError(f"extra_rows must be a non-negative integer, got {extra_rows!r}.")
+        with self._write_lock():
+            self._snap().index.reserve(int(extra_rows))
+        return self
+
     def remove(self, indices) -> _NeighborsBase:
         """Drop training rows by position (as in the order rows were given to fit/partial_fit).
 

@@ -200,6 +200,25 @@ class SearchIndex:
         new._faiss_cache = {key: index.snapshot_copy() for key, index in self._faiss_cache.items()}
         return new
 
+    def reserve(self, extra_rows: int) -> None:
+        """Make room for ``extra_rows`` appended rows now, so that those appends copy nothing.
+
+        Growing the buffers copies every training row (about 80 ms on Movie); a server calls
+        this once at start-up instead of stalling on its first append. The rows already held
+        keep their values, so a search running meanwhile reads the same numbers from either
+        buffer. Does nothing when there is room already or a newer index shares the buffers.
+        """
+        n = self.n_rows
+        capacity = n + int(extra_rows)
+        if capacity <= len(self._buffer) or self._tail[0] != n:
+            return
+        d = self._buffer.shape[1]
+        exact = np.empty((capacity, d), dtype=np.float64)
+        buffer = np.empty((capacity, d), dtype=self.dtype)
+        sqnorms = np.empty(capacity, dtype=self.dtype)
+        exact[:n], buffer[:n], sqnorms[:n] = self._exact[:n], self._buffer[:n], self._sqnorms[:n]
+        self._exact, self._buffer, self._sqnorms = exact, buffer, sqnorms
+
     def deleted(self, indices: np.ndarray) -> SearchIndex:
         """A new index without rows ``indices``; this one is left unchanged."""
         keep = np.ones(self.n_rows, dtype=bool)
