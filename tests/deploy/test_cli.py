@@ -125,3 +125,30 @@ def test_serve_refuses_an_open_address_without_a_key(files, capsys, monkeypatch)
     monkeypatch.setenv("LDLKIT_API_KEY", " ")
     assert main(["serve", str(model)]) == 2
     assert "LDLKIT_API_KEY is set but empty" in capsys.readouterr().err
+
+
+def test_serve_freezes_start_up_objects_out_of_the_garbage_collector(files, monkeypatch):
+    # A full collection over the libraries and the model held the GIL for 100-130 ms and
+    # stalled every request; serve freezes what exists before it starts answering.
+    uvicorn = pytest.importorskip("uvicorn")
+    pytest.importorskip("fastapi")
+    import gc
+
+    tmp = files[0]
+    model = tmp / "m.ldl"
+    main(["fit", "--data", str(tmp / "train.npz"), "--method", "AAKNN", "--out", str(model)])
+    monkeypatch.delenv("LDLKIT_API_KEY", raising=False)
+    seen = {}
+
+    def run(server, *args, **kwargs):
+        seen["frozen"] = gc.get_freeze_count()
+        seen["app"] = server.config.loaded_app
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    gc.unfreeze()
+    try:
+        assert main(["serve", str(model), "--port", "0", "--blas-threads", "0"]) == 0
+    finally:
+        gc.unfreeze()  # give the test process its collector back
+    assert seen["frozen"] > 1000
+    assert seen["app"] is not None
