@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from scipy.optimize import minimize
 from sklearn.utils._param_validation import Interval
 
+from .._blas import limit_solver_blas
 from ._base import _Enhancer, softmax_rows
 from ._kernels import heat_knn_graph, mean_pairwise_distance, squared_distance_blocks
 
@@ -117,13 +118,14 @@ class GLLE(_Enhancer):
             gradient = Phi.T @ (2.0 * residual + 2.0 * self.lam * GF)
             return value, gradient.ravel()
 
-        result = minimize(
-            objective,
-            np.zeros(Phi.shape[1] * n_out),
-            jac=True,
-            method="L-BFGS-B",
-            options={"maxiter": self.max_iter, "gtol": self.tol, "ftol": 1e-12},
-        )
+        with limit_solver_blas():  # single-threaded BLAS by default: see ldlkit._blas
+            result = minimize(
+                objective,
+                np.zeros(Phi.shape[1] * n_out),
+                jac=True,
+                method="L-BFGS-B",
+                options={"maxiter": self.max_iter, "gtol": self.tol, "ftol": 1e-12},
+            )
         self.coef_ = result.x.reshape(-1, n_out)
         self.n_iter_ = int(result.nit)
         return softmax_rows(Phi @ self.coef_)

@@ -3,7 +3,8 @@
 Two pieces, both small on purpose:
 
 ``minimize_lbfgs(fun_grad, x0, *, max_iter, tol, owner)``
-    scipy's L-BFGS-B on a function returning ``(value, gradient)``. ``max_iter`` bounds the
+    scipy's L-BFGS-B on a function returning ``(value, gradient)``, with BLAS single-threaded
+    (``ldlkit._blas``: up to 10x faster on 2 cores). ``max_iter`` bounds the
     iterations, ``tol`` is the gradient tolerance (largest absolute entry of the gradient). When
     the solver stops short (iteration or evaluation limit, or a line search that fails while the
     gradient is still above ``tol``), a :class:`sklearn.exceptions.ConvergenceWarning` names the
@@ -32,6 +33,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import OptimizeResult, minimize
 from sklearn.exceptions import ConvergenceWarning
+
+from .._blas import limit_solver_blas
 
 __all__ = [
     "minimize_lbfgs",
@@ -100,18 +103,19 @@ def minimize_lbfgs(
     >>> bool(res.converged), bool(np.abs(res.x).max() < 1e-6)
     (True, True)
     """
-    result = minimize(
-        fun_grad,
-        np.asarray(x0, dtype=np.float64),
-        jac=True,
-        method="L-BFGS-B",
-        options={
-            "maxiter": int(max_iter),
-            "maxfun": 2 * int(max_iter) + 20 if maxfun is None else int(maxfun),
-            "gtol": float(tol),
-            "ftol": 64 * np.finfo(np.float64).eps if ftol is None else float(ftol),
-        },
-    )
+    with limit_solver_blas():  # single-threaded BLAS by default: see ldlkit._blas
+        result = minimize(
+            fun_grad,
+            np.asarray(x0, dtype=np.float64),
+            jac=True,
+            method="L-BFGS-B",
+            options={
+                "maxiter": int(max_iter),
+                "maxfun": 2 * int(max_iter) + 20 if maxfun is None else int(maxfun),
+                "gtol": float(tol),
+                "ftol": 64 * np.finfo(np.float64).eps if ftol is None else float(ftol),
+            },
+        )
     grad_max = float(np.abs(result.jac).max()) if result.jac.size else 0.0
     # status 0: a convergence test passed; 1: iteration/evaluation limit; 2: line search failed
     # (round-off near an optimum is the common cause, so it only counts when the gradient is
