@@ -69,6 +69,26 @@ _FORMAT_HELP = (
 )
 
 
+# The options several commands share, spelled once so their names, defaults and help agree.
+def _add_data_home(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-home", default=None, metavar="DIR", help=_data_home_help())
+
+
+def _add_seed(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the splits and of estimators without their own random_state (default 0)",
+    )
+
+
+def _add_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format", choices=("md", "latex", "csv", "json"), default="md", help=_FORMAT_HELP
+    )
+
+
 # -- datasets -----------------------------------------------------------------------------------
 def _looks_like_path(name: str) -> bool:
     from pathlib import Path

@@ -7,7 +7,7 @@ import os
 
 from ._common import (
     DATA_ENV,
-    _data_home_help,
+    _add_data_home,
     _formatter,
     _looks_like_path,
 )
@@ -116,7 +116,7 @@ def _add_datasets(sub: argparse._SubParsersAction) -> None:
         help="registered datasets, their shapes, and which are local",
         description="Registered datasets, their shapes, and which files were found locally.",
     )
-    p_list.add_argument("--data-home", default=None, metavar="DIR", help=_data_home_help())
+    _add_data_home(p_list)
     p_list.set_defaults(handler=_datasets_list)
     p_info = inner.add_parser(
         "info",
@@ -131,5 +131,5 @@ def _add_datasets(sub: argparse._SubParsersAction) -> None:
     p_info.add_argument(
         "name", metavar="NAME", help="a registered name or the path of a .mat, .npz or .csv file"
     )
-    p_info.add_argument("--data-home", default=None, metavar="DIR", help=_data_home_help())
+    _add_data_home(p_info)
     p_info.set_defaults(handler=_datasets_info)

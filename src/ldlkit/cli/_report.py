@@ -6,9 +6,9 @@ import argparse
 import warnings
 
 from ._common import (
-    _FORMAT_HELP,
     _RUN_CONFIG,
     UserError,
+    _add_format,
     _check_metric_names,
     _formatter,
     _suggest,
@@ -113,9 +113,7 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "directory", metavar="DIR", help="folder given to `ldlkit run --out` or `reproduce`"
     )
-    parser.add_argument(
-        "--format", choices=("md", "latex", "csv", "json"), default="md", help=_FORMAT_HELP
-    )
+    _add_format(parser)
     parser.add_argument(
         "--reference", default=None, metavar="METHOD", help="method for the t-test markers"
     )

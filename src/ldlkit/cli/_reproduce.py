@@ -6,10 +6,11 @@ import argparse
 import sys
 
 from ._common import (
-    _FORMAT_HELP,
     _RUN_CONFIG,
+    _add_data_home,
+    _add_format,
+    _add_seed,
     _check_dataset_names,
-    _data_home_help,
     _finished_keys,
     _formatter,
     _prepare_out,
@@ -167,16 +168,9 @@ def _add_reproduce(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="print what would run and the expected time, then stop",
     )
-    parser.add_argument("--data-home", default=None, metavar="DIR", help=_data_home_help())
-    parser.add_argument(
-        "--seed",
-        type=int,
-        default=0,
-        help="seed of the splits and of estimators without their own random_state (default 0)",
-    )
-    parser.add_argument(
-        "--format", choices=("md", "latex", "csv", "json"), default="md", help=_FORMAT_HELP
-    )
+    _add_data_home(parser)
+    _add_seed(parser)
+    _add_format(parser)
     parser.add_argument(
         "--quiet", action="store_true", help="no plan, estimate or progress bar (on stderr)"
     )

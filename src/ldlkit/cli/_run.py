@@ -6,13 +6,14 @@ import argparse
 import sys
 
 from ._common import (
-    _FORMAT_HELP,
     _RUN_CONFIG,
     UserError,
+    _add_data_home,
+    _add_format,
+    _add_seed,
     _check_dataset_names,
     _check_method_names,
     _check_metric_names,
-    _data_home_help,
     _finished_keys,
     _formatter,
     _prepare_out,
@@ -285,16 +286,9 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
         help="save every finished fold in DIR/results.jsonl (created if missing); rerunning "
         "the same command resumes",
     )
-    parser.add_argument("--data-home", default=None, metavar="DIR", help=_data_home_help())
-    parser.add_argument(
-        "--seed",
-        type=int,
-        default=0,
-        help="seed of the splits and of estimators without their own random_state (default 0)",
-    )
-    parser.add_argument(
-        "--format", choices=("md", "latex", "csv", "json"), default="md", help=_FORMAT_HELP
-    )
+    _add_data_home(parser)
+    _add_seed(parser)
+    _add_format(parser)
     parser.add_argument(
         "--quiet", action="store_true", help="no run summary and no progress bar (on stderr)"
     )
