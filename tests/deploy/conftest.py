@@ -17,6 +17,14 @@ import ldlkit
 SRC = str(Path(ldlkit.__file__).resolve().parents[1])
 
 
+@pytest.fixture(scope="module")
+def data():
+    """Rows for the server tests: the first N_BASE train the served model, the rest are sent."""
+    from ldlkit.datasets import make_artificial
+
+    return make_artificial(400, random_state=7)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

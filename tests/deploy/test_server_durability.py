@@ -13,16 +13,10 @@ pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 
-from ldlkit.datasets import make_artificial  # noqa: E402
 from ldlkit.deploy import save_model  # noqa: E402
 from ldlkit.neighbors import AAKNN  # noqa: E402
 
 N_BASE = 150
-
-
-@pytest.fixture(scope="module")
-def data():
-    return make_artificial(400, random_state=7)
 
 
 @pytest.fixture
