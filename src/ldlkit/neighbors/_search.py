@@ -704,17 +704,25 @@ def _unit_rows(X: np.ndarray) -> np.ndarray:
     return X / np.where(norms > 0, norms, 1.0)
 
 
-def _check_euclidean_range(X: np.ndarray, dtype, offset: int = 0) -> None:
-    """Refuse features so large that squared distances overflow ``dtype`` (silently inf/NaN)."""
+def _beyond_squared_distance_range(X: np.ndarray, dtype) -> tuple[int, float, float] | None:
+    """``(row, its largest magnitude, the limit)`` of the row with the largest entry when squared
+    distances over its entries could overflow ``dtype``; None when every row is safe."""
     if not X.size:
-        return
+        return None
     # A squared distance sums d terms of at most (2 * max|x|)^2.
     limit = np.sqrt(np.finfo(dtype).max / X.shape[1]) / 2
     peak = np.abs(X).max(axis=1)
     row = int(peak.argmax())
-    if peak[row] > limit:
+    return (row, float(peak[row]), float(limit)) if peak[row] > limit else None
+
+
+def _check_euclidean_range(X: np.ndarray, dtype, offset: int = 0) -> None:
+    """Refuse features so large that squared distances overflow ``dtype`` (silently inf/NaN)."""
+    found = _beyond_squared_distance_range(X, dtype)
+    if found is not None:
+        row, peak, limit = found
         raise ValueError(
-            f"X row {row + offset} holds a value of magnitude {peak[row]:.3g}; Euclidean "
+            f"X row {row + offset} holds a value of magnitude {peak:.3g}; Euclidean "
             f"distances between such rows overflow float64 (limit about {limit:.3g} for "
             f"{X.shape[1]} features). Rescale the features (e.g. sklearn's StandardScaler)."
         )
@@ -722,15 +730,14 @@ def _check_euclidean_range(X: np.ndarray, dtype, offset: int = 0) -> None:
 
 def _check_screen_range(framed: np.ndarray, dtype, offset: int, scale: float) -> None:
     """Refuse rows so far from the training rows that the screening dtype overflows."""
-    if not framed.size or dtype == np.float64:
+    if dtype == np.float64:
         return
-    limit = np.sqrt(np.finfo(dtype).max / framed.shape[1]) / 2
-    peak = np.abs(framed).max(axis=1)
-    row = int(peak.argmax())
-    if peak[row] > limit:
+    found = _beyond_squared_distance_range(framed, dtype)
+    if found is not None:
+        row, peak, _ = found
         raise ValueError(
-            f"X row {row + offset} holds a value of magnitude {peak[row] * scale:.3g}, about "
-            f"{peak[row]:.3g} times the spread of the training rows; Euclidean distances to it "
+            f"X row {row + offset} holds a value of magnitude {peak * scale:.3g}, about "
+            f"{peak:.3g} times the spread of the training rows; Euclidean distances to it "
             f"overflow float32. Rescale the features (e.g. sklearn's StandardScaler) or pass "
             "dtype='float64'."
         )
