@@ -24,8 +24,8 @@ may be anything, including the name of an ldlkit estimator.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import inspect
+import pkgutil
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Self
 
@@ -48,15 +48,7 @@ from ._validation import (
 
 _REGISTRY: dict[str, type] = {}
 
-# Subpackages that define estimators; imported by all_estimators() so that registration happens.
-# A subpackage that does not exist yet is skipped; one that fails to import is a bug and raises.
-_ESTIMATOR_MODULES = (
-    "ldlkit.dummy",
-    "ldlkit.neighbors",
-    "ldlkit.linear",
-    "ldlkit.neural",
-    "ldlkit.enhancement",
-)
+_WALKED = False
 
 
 def _is_ldlkit_module(module: str | None) -> bool:
@@ -416,14 +408,41 @@ class BaseLabelEnhancer(_Template):
         raise NotImplementedError
 
 
-def _import_estimator_modules() -> None:
-    for module in _ESTIMATOR_MODULES:
+def _walk(package) -> None:
+    """Import the public modules and subpackages of ``package``, depth first.
+
+    Private modules (``_*``) are left to their package, which imports what it exports. A module
+    that needs a missing third-party package (an optional extra such as torch) is skipped; one
+    that fails for any other reason is a bug and raises.
+    """
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        name = f"{package.__name__}.{info.name}"
         try:
-            found = importlib.util.find_spec(module) is not None
-        except ModuleNotFoundError:
-            found = False
-        if found:
-            importlib.import_module(module)
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or exc.name.split(".")[0] == "ldlkit":
+                raise
+            continue
+        if info.ispkg:
+            _walk(module)
+
+
+def _import_estimator_modules() -> None:
+    """Import every public module of the ``ldlkit`` package once, so that its estimators register.
+
+    Found by walking the package (:mod:`pkgutil`): a new family folder needs no list to join.
+    """
+    global _WALKED
+    if _WALKED:
+        return
+    _WALKED = True  # first: a module that lists estimators while being imported must not recurse
+    try:
+        _walk(importlib.import_module("ldlkit"))
+    except BaseException:
+        _WALKED = False
+        raise
 
 
 def all_estimators(kind: str | None = None) -> list[tuple[str, type]]:

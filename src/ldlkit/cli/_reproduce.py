@@ -23,7 +23,6 @@ from ._common import (
 def _reproduce_list() -> int:
     from .. import experiments as ex
     from ..base import all_estimators
-    from ..experiments._reproduce import describe_estimate, describe_reported_tables
 
     registered = {name.lower() for name, _ in all_estimators()}
     for entry in ex.list_reproductions():
@@ -32,8 +31,8 @@ def _reproduce_list() -> int:
         missing = f"; {available} of {len(classes)} methods available" * (available < len(classes))
         print(f"{entry.name}: {entry.description}")
         print(f"    {entry.protocol}; {', '.join(entry.datasets)}{missing}; "
-              f"{describe_estimate(entry)}")  # fmt: skip
-        for line in describe_reported_tables(entry):
+              f"{ex.describe_estimate(entry)}")  # fmt: skip
+        for line in ex.describe_reported_tables(entry):
             print(f"    {line}")
     return 0
 
@@ -43,12 +42,11 @@ def _reproduce(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .. import experiments as ex
-    from ..experiments._reproduce import build_methods, describe_reproduction_plan
 
     if args.list or not args.name:
         return _reproduce_list()
     repro = ex.get_reproduction(args.name)
-    build_methods(repro)  # no estimator available: one line, before anything is created
+    ex.build_methods(repro)  # no estimator available: one line, before anything is created
     repro.make_cv(args.folds, args.repeats)  # --folds 0, --repeats 2 under ILDL: one line
     _check_dataset_names(args.datasets)
     data_home = _with_data_home(args.data_home)
@@ -60,7 +58,7 @@ def _reproduce(args: argparse.Namespace) -> int:
         ex.expand_demo_datasets(args.datasets, random_state=args.seed) if args.datasets else None
     )
     if not args.quiet or args.dry_run:
-        plan = describe_reproduction_plan(
+        plan = ex.describe_reproduction_plan(
             repro,
             datasets=datasets,
             n_splits=args.folds,

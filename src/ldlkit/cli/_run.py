@@ -49,8 +49,9 @@ def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .. import experiments as ex
+    from .._spec import parse_method_spec, resolve_methods
     from ..base import all_estimators
-    from ..experiments._sweeps import _DEFAULT_FOLDS, _DEFAULT_REPEATS
+    from ..model_selection import PROTOCOLS, builtin_parameters, default_folds, make_protocol
 
     if args.list_methods:
         for kind, title in (("ldl", "label distribution learners"), ("le", "label enhancers")):
@@ -65,7 +66,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.methods:
         methods = {}
         for spec in args.methods:
-            name, params = ex.parse_method_spec(spec)
+            name, params = parse_method_spec(spec)
             display = spec.strip().rstrip(":")
             display = display if display not in methods else f"{display}#{len(methods) + 1}"
             methods[display] = (name, params)
@@ -83,7 +84,7 @@ def _run(args: argparse.Namespace) -> int:
         if not args.datasets:
             raise UserError(
                 "--protocol ildl needs --datasets with built-in parameters "
-                f"({', '.join(ex.ILDL_PARAMETERS)}) or --ildl-parameters A B LOW HIGH."
+                f"({', '.join(builtin_parameters())}) or --ildl-parameters A B LOW HIGH."
             )
         for name in args.datasets:  # before loading anything
             try:
@@ -93,7 +94,7 @@ def _run(args: argparse.Namespace) -> int:
                     f"{str(exc).split('; pass parameters=')[0]}; give the rule with "
                     "--ildl-parameters A B LOW HIGH (see --help)."
                 ) from None
-    cv = ex.make_protocol(
+    cv = make_protocol(
         args.protocol,
         n_splits=args.folds,
         n_repeats=args.repeats,
@@ -102,27 +103,32 @@ def _run(args: argparse.Namespace) -> int:
     )
     _check_dataset_names(args.datasets)
     datasets = ex.expand_demo_datasets(args.datasets, random_state=args.seed)
-    resolved = ex.resolve_methods(methods)
+    resolved = resolve_methods(methods)
     _check_method_kinds(resolved, kind)
+    demo_reference, demo_paper = ex.demo_reference(resolved)
     if args.reference is not None:
         reference, why = args.reference, "chosen with --reference"
-    elif "UAKNN" in resolved:
-        reference = "UAKNN"
-        why = "the default: UAKNN, the method of the paper this demo follows, when it runs"
+    elif demo_reference is not None:
+        reference = demo_reference
+        why = (
+            f"the default: {reference}, the method of the paper this demo follows "
+            f"({demo_paper}), when it runs"
+        )
     else:
         reference = next(iter(resolved))
-        why = "the default: the first method, since UAKNN is not among them"
+        why = "the default: the first method, since no paper's demo reference is among them"
     if reference not in resolved:
         raise UserError(
             f"--reference {reference!r} is not one of the methods {list(resolved)}."
             f"{_suggest(reference, list(resolved))}"
         )
     if not args.quiet:
-        folds = _DEFAULT_FOLDS[args.protocol] if args.folds is None else args.folds
-        repeats = _DEFAULT_REPEATS[args.protocol] if args.repeats is None else args.repeats
+        default_splits, default_repeats = default_folds(args.protocol)
+        folds = default_splits if args.folds is None else args.folds
+        repeats = default_repeats if args.repeats is None else args.repeats
         fits = len(resolved) * len(datasets) * folds * repeats
         chosen = "" if args.methods else " (the registered fast methods; --methods to choose)"
-        protocol = {"kfold": "k-fold CV", "ildl": "ILDL protocol", "le": "LE protocol"}
+        protocol = {kind: text for kind, (_, _, text) in PROTOCOLS.items()}
         print(
             f"ldlkit run: {len(resolved)} method{'s' * (len(resolved) != 1)} × "
             f"{len(datasets)} dataset{'s' * (len(datasets) != 1)} × {folds} folds × {repeats} "
@@ -166,7 +172,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _check_method_kinds(resolved: dict, kind: str) -> None:
     """Refuse label enhancers under an LDL protocol and LDL estimators under ``--protocol le``."""
-    from ..experiments._runner import is_label_enhancer
+    from .._spec import is_label_enhancer
 
     if kind == "le":
         wrong = [name for name, est in resolved.items() if not is_label_enhancer(est)]
@@ -254,8 +260,8 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="ILDL rule for a dataset without built-in parameters: keep the training rows whose "
         "degree on label LOW is below A/L and whose degree on label HIGH is above B/L (L: number "
-        "of labels; labels counted from 0), plus each label's largest-degree row. Built in for "
-        "Movie, SCUT_FBP, emotion6, Flickr_LDL, RAF_ML, Natural_Scene",
+        "of labels; labels counted from 0), plus each label's largest-degree row. The paper "
+        "folders give it for their datasets (`--protocol ildl` without --datasets lists them)",
     )
     parser.add_argument(
         "--metrics",
@@ -269,8 +275,8 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
         "--reference",
         default=None,
         metavar="METHOD",
-        help="method the •/○ t-test markers compare against (default: UAKNN if it runs, else "
-        "the first method)",
+        help="method the •/○ t-test markers compare against (default: the demo reference that a "
+        "paper folder names, if it runs, else the first method)",
     )
     parser.add_argument(
         "--n-jobs",

@@ -1,30 +1,36 @@
-"""Experiments: the papers' protocols, a resumable runner, statistics, reports and plots.
+"""Experiments: a resumable runner, statistics, reports and plots (the engine; it names no paper).
 
 Data flows one way: dataset -> splitter -> estimator -> metrics -> statistics -> report.
 
-* Protocols as scikit-learn splitters: :class:`RepeatedKFold` (with paper presets via
-  :func:`get_protocol`), :class:`ImbalancedSplit` (the ILDL protocol) and
-  :class:`EnhancementProtocol` (label enhancement).
+* Protocols are scikit-learn splitters in :mod:`ldlkit.model_selection` (:class:`RepeatedKFold`,
+  :class:`ImbalancedSplit`, :class:`EnhancementProtocol`), re-exported here.
 * :func:`run_experiment` runs methods x datasets x splits with joblib (any backend, a Dask or Ray
   cluster included), writes every finished fold to ``results.jsonl`` and resumes an interrupted
   run; :class:`Results` reads that file back.
 * :func:`compare` summarises results (mean ± std, paired t-test markers, average ranks);
-  :func:`format_table` / :func:`save_table` render it; :func:`paper_vs_measured` puts the papers'
-  reported values (:mod:`ldlkit.experiments.reported`) beside the measured ones.
-* :func:`run_reproduction` reproduces a registered paper table (``ldlkit reproduce``); each
-  paper's reproductions are registered by its module in :mod:`ldlkit.experiments.reproductions`.
+  :func:`format_table` / :func:`save_table` render it; :func:`paper_vs_measured` puts a paper's
+  reported values (:func:`reported_table`, from the paper folders of :mod:`ldlkit.papers`) beside
+  the measured ones.
+* :func:`run_reproduction` reproduces a registered paper table (``ldlkit reproduce``); each paper
+  folder registers its reproductions with :func:`register_reproduction`.
 """
 
 from __future__ import annotations
 
-from ._enhancement_protocol import EnhancementProtocol, evaluate_enhancement
-from ._imbalanced import (
-    ILDL_PARAMETERS,
+from .._spec import is_label_enhancer, parse_method_spec, resolve_methods
+from ..metrics import label_subset_euclidean
+from ..model_selection import (
+    PROTOCOLS,
+    EnhancementProtocol,
     ImbalancedSplit,
+    RepeatedKFold,
+    evaluate_enhancement,
+    get_protocol,
     imbalanced_parameters,
     imbalanced_subset,
-    label_subset_euclidean,
+    make_protocol,
 )
+from ..papers import find_reported_table, list_reported, reported_table
 from ._plots import (
     plot_distributions,
     plot_metric_comparison,
@@ -42,6 +48,12 @@ from ._reports import (
 from ._reproduce import (
     Reproduction,
     ReproductionReport,
+    build_methods,
+    default_reference,
+    describe_estimate,
+    describe_reported_tables,
+    describe_reproduction_plan,
+    estimate_seconds,
     format_reproduction,
     get_reproduction,
     list_reproductions,
@@ -49,13 +61,7 @@ from ._reproduce import (
     run_reproduction,
 )
 from ._results import RESULTS_FILE, Results
-from ._runner import (
-    resolve_datasets,
-    resolve_methods,
-    run_experiment,
-    score_predictions,
-)
-from ._splitters import PROTOCOL_PRESETS, RepeatedKFold, get_protocol
+from ._runner import resolve_datasets, run_experiment, score_predictions
 from ._statistics import (
     BETTER,
     WORSE,
@@ -66,28 +72,13 @@ from ._statistics import (
     paired_ttest,
     significance_marker,
 )
-from ._sweeps import (
-    DEMO_DATASET,
-    FAST_METHODS,
-    PROTOCOLS,
-    expand_demo_datasets,
-    fast_methods,
-    make_protocol,
-    parse_method_spec,
-)
-from .reported import find_reported_table, list_reported, reported_table
+from ._sweeps import DEMO_DATASET, demo_reference, expand_demo_datasets, fast_methods
 
 __all__ = [
     "BETTER",
     "DEMO_DATASET",
-    "FAST_METHODS",
-    "PROTOCOLS",
-    "expand_demo_datasets",
-    "fast_methods",
-    "make_protocol",
     "FORMATS",
-    "ILDL_PARAMETERS",
-    "PROTOCOL_PRESETS",
+    "PROTOCOLS",
     "RESULTS_FILE",
     "WORSE",
     "Cell",
@@ -99,8 +90,17 @@ __all__ = [
     "ReproductionReport",
     "Results",
     "average_ranks",
+    "build_methods",
     "compare",
+    "default_reference",
+    "demo_reference",
+    "describe_estimate",
+    "describe_reported_tables",
+    "describe_reproduction_plan",
+    "estimate_seconds",
     "evaluate_enhancement",
+    "expand_demo_datasets",
+    "fast_methods",
     "find_reported_table",
     "format_paper_vs_measured",
     "format_reproduction",
@@ -109,10 +109,12 @@ __all__ = [
     "get_reproduction",
     "imbalanced_parameters",
     "imbalanced_subset",
+    "is_label_enhancer",
     "label_subset_euclidean",
     "list_reported",
     "list_reproductions",
     "load_table",
+    "make_protocol",
     "paired_ttest",
     "paper_vs_measured",
     "parse_method_spec",

@@ -1,22 +1,22 @@
 """A registry of paper reproductions: which methods, datasets, protocol and reported tables.
 
-Each paper's reproductions are registered by its own module in
-:mod:`ldlkit.experiments.reproductions` (``register_reproduction(...)`` at import); the modules
-are discovered the first time the registry is read, so a new paper adds a file and nothing else.
+Each paper folder (:mod:`ldlkit.papers`) registers its reproductions from its own modules
+(``register_reproduction(...)`` at import); the folders' modules are imported the first time the
+registry is read, so a new paper adds its folder and nothing else.
 """
 
 from __future__ import annotations
 
 import difflib
-import importlib
 import json
 import os
-import pkgutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..metrics import PAPER_METRICS
+from ..model_selection import PROTOCOLS, describe_protocol, make_protocol
+from ..papers import find_reported_table
 from ._reports import (
     PAPER_VS_MEASURED_CONVENTION,
     STD_CONVENTION,
@@ -29,14 +29,15 @@ from ._reports import (
 from ._results import Results
 from ._runner import run_experiment
 from ._statistics import ComparisonTable, compare
-from ._sweeps import PROTOCOLS, make_protocol
-from .reported import find_reported_table
 
 __all__ = [
     "Reproduction",
+    "build_methods",
+    "default_reference",
     "describe_estimate",
     "describe_reported_tables",
     "describe_reproduction_plan",
+    "estimate_seconds",
     "ReproductionReport",
     "format_reproduction",
     "get_reproduction",
@@ -76,7 +77,7 @@ class Reproduction:
 
     @property
     def protocol(self) -> str:
-        return _describe(self.protocol_kind, self.n_splits, self.n_repeats)
+        return describe_protocol(self.protocol_kind, self.n_splits, self.n_repeats)
 
     def make_cv(self, n_splits: int | None = None, n_repeats: int | None = None, *, random_state=0):
         """The splitter (or ``dataset name -> splitter`` function) this reproduction runs."""
@@ -88,35 +89,26 @@ class Reproduction:
         )
 
 
-def _describe(kind: str, n_splits: int, n_repeats: int) -> str:
-    text = f"{n_splits}-fold CV" if n_repeats == 1 else f"{n_repeats}x{n_splits}-fold CV"
-    if kind == "ildl":
-        return text + " with imbalanced training folds (ILDL)"
-    if kind == "le":
-        return text + ", label enhancement"
-    return text
-
-
 _REPRODUCTIONS: dict[str, Reproduction] = {}
-_DISCOVERED = False
+_DISCOVERING = False
 
 
 def _discover() -> None:
-    """Import every module of :mod:`ldlkit.experiments.reproductions` once (``_*`` skipped)."""
-    global _DISCOVERED
-    if _DISCOVERED:
-        return
-    from . import reproductions
+    """Import the modules of every paper folder (``_*`` skipped); each registers its own.
 
-    # Set first: a reproduction module that reads the registry while importing must not recurse.
-    _DISCOVERED = True
+    Run on every read of the registry (imports are cached), so that folders added later
+    (``LDLKIT_PAPERS``, :func:`ldlkit.papers.register_paper`) are found too.
+    """
+    global _DISCOVERING
+    from ..papers import import_paper_modules
+
+    if _DISCOVERING:  # a reproduction module that reads the registry while importing
+        return
+    _DISCOVERING = True
     try:
-        for info in sorted(pkgutil.iter_modules(reproductions.__path__), key=lambda i: i.name):
-            if not info.name.startswith("_"):
-                importlib.import_module(f"{reproductions.__name__}.{info.name}")
-    except BaseException:
-        _DISCOVERED = False  # a broken module is a bug: say so on every read, not only the first
-        raise
+        import_paper_modules()
+    finally:
+        _DISCOVERING = False
 
 
 def register_reproduction(
@@ -147,8 +139,8 @@ def register_reproduction(
     Examples
     --------
     >>> r = register_reproduction(
-    ...     "demo-mean", description="mean predictor on SJAFFE", paper="uaknn",
-    ...     tables=["table2"], datasets=["SJAFFE"], methods={"Mean": ("MeanPredictor", {})},
+    ...     "demo-mean", description="mean predictor on the toy data", paper="demo",
+    ...     tables=["table1"], datasets=["artificial"], methods={"Mean": ("MeanPredictor", {})},
     ...     overwrite=True)
     >>> r.protocol
     '10x5-fold CV'
@@ -382,7 +374,7 @@ def describe_reproduction_plan(
     chosen = list(datasets) if datasets else list(repro.datasets)
     splits = repro.n_splits if n_splits is None else n_splits
     repeats = repro.n_repeats if n_repeats is None else n_repeats
-    protocol = _describe(repro.protocol_kind, splits, repeats)
+    protocol = describe_protocol(repro.protocol_kind, splits, repeats)
     quick = "" if protocol == repro.protocol else f", not the paper's {repro.protocol}"
     fits = len(available) * len(chosen) * splits * repeats
     estimate = describe_estimate(
@@ -398,6 +390,19 @@ def describe_reproduction_plan(
     lines += [f"  {line}" for line in describe_reported_tables(repro, datasets)]
     lines.append(f"  {STD_CONVENTION}")
     return lines
+
+
+def default_reference(repro: Reproduction) -> str | None:
+    """The reproduction's ``reference``, else its paper's own method when it is one of its rows."""
+    if repro.reference is not None:
+        return repro.reference
+    from ..papers import get_paper
+
+    try:
+        paper = get_paper(repro.paper)
+    except KeyError:
+        return None
+    return paper.reference if paper.reference in repro.methods else None
 
 
 @dataclass
@@ -436,7 +441,7 @@ def run_reproduction(
     if repro.note:
         notes.append(repro.note)
     notes += skipped
-    reference = repro.reference
+    reference = default_reference(repro)
     if reference is not None and reference not in methods:
         notes.append(f"No significance markers: the reference method {reference} was skipped.")
         reference = None
@@ -446,8 +451,8 @@ def run_reproduction(
     cv = repro.make_cv(splits, repeats, random_state=random_state)
     if (splits, repeats) != (repro.n_splits, repro.n_repeats):
         notes.append(
-            f"Quick run: {_describe(repro.protocol_kind, splits, repeats)} instead of the paper's "
-            f"{repro.protocol}; numbers are noisier and not directly comparable."
+            f"Quick run: {describe_protocol(repro.protocol_kind, splits, repeats)} instead of the "
+            f"paper's {repro.protocol}; numbers are noisier and not directly comparable."
         )
     results = run_experiment(
         methods,

@@ -13,107 +13,24 @@ import time
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from sklearn.base import clone
 
+from .._spec import is_label_enhancer, resolve_methods
 from .._validation import check_distributions, check_features, check_positive_int
 from ..metrics import PAPER_METRICS, get_metric, label_subset_euclidean, split_label_group
+from ..model_selection import RepeatedKFold, describe_splitter
 from ._results import RESULTS_FILE, Results, append_record, metric_info_for, read_records
-from ._splitters import RepeatedKFold, describe_splitter
 
-# RESULTS_FILE and Results live in _results.py; imported here for run_experiment (and for
-# code that imported them from this module).
 __all__ = [
-    "is_label_enhancer",
-    "resolve_methods",
     "resolve_datasets",
     "run_experiment",
     "score_predictions",
 ]
 
 
-# -- methods and datasets ----------------------------------------------------------------------
-def is_label_enhancer(estimator) -> bool:
-    """Whether the runner evaluates ``estimator`` as a label enhancer (by its base class).
-
-    Examples
-    --------
-    >>> from ldlkit.dummy import MeanPredictor
-    >>> is_label_enhancer(MeanPredictor())
-    False
-    """
-    from ..base import BaseLabelEnhancer
-
-    return isinstance(estimator, BaseLabelEnhancer)
-
-
-def _is_estimator(obj) -> bool:
-    return hasattr(obj, "get_params") and (hasattr(obj, "fit") or hasattr(obj, "fit_transform"))
-
-
-def _build(name: str, params: Mapping[str, Any] | None):
-    from ..base import get_estimator
-
-    if not isinstance(name, str):
-        raise TypeError(f"methods: an estimator name must be a string, got {name!r}.")
-    cls = get_estimator(name)
-    try:
-        return cls(**dict(params or {}))
-    except TypeError as exc:
-        raise ValueError(
-            f"methods: cannot build {cls.__name__} with {dict(params or {})} ({exc})."
-        ) from None
-
-
-def _from_spec(spec):
-    if _is_estimator(spec):
-        return spec
-    if isinstance(spec, str):
-        return _build(spec, None)
-    if isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[1], Mapping):
-        return _build(spec[0], spec[1])
-    raise TypeError(
-        "methods: each method must be an estimator, an estimator name, or a (name, params) pair; "
-        f"got {spec!r}."
-    )
-
-
-def resolve_methods(methods) -> dict[str, Any]:
-    """Turn a method specification into ``{display name: estimator}``.
-
-    ``methods`` may be a mapping ``{display name: estimator | name | (name, params)}`` or a
-    sequence of estimators, names or ``(name, params)`` pairs (the display name is then the
-    estimator's class name). Names are resolved with :func:`ldlkit.base.get_estimator`.
-
-    Examples
-    --------
-    >>> list(resolve_methods(["MeanPredictor"]))
-    ['MeanPredictor']
-    >>> list(resolve_methods({"mean": ("MeanPredictor", {})}))
-    ['mean']
-    """
-    if methods is None:
-        raise ValueError("methods must name at least one method, got None.")
-    if isinstance(methods, str) or _is_estimator(methods):
-        methods = [methods]
-    resolved: dict[str, Any] = {}
-    if isinstance(methods, Mapping):
-        for display, spec in methods.items():
-            resolved[str(display)] = _from_spec(spec)
-    else:
-        for spec in methods:
-            est = _from_spec(spec)
-            display = type(est).__name__
-            if display in resolved:
-                display = f"{display}#{sum(k.split('#')[0] == display for k in resolved) + 1}"
-            resolved[display] = est
-    if not resolved:
-        raise ValueError("methods is empty; give at least one method.")
-    return resolved
-
-
+# -- datasets ----------------------------------------------------------------------------------
 def resolve_datasets(datasets, *, data_home=None) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """Load datasets given as names, paths or ``(name, X, D)`` triples into ``(name, X, D)``.
 

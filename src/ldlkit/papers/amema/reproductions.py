@@ -1,6 +1,6 @@
 """Reproductions of the imbalanced-LDL papers: DILDL (IJCAI 2025) and AMEMA (AAAI 2026).
 
-``ldlkit reproduce ildl`` runs the ILDL protocol (:class:`ldlkit.experiments.ImbalancedSplit`:
+``ldlkit reproduce ildl`` runs the ILDL protocol (:class:`ldlkit.model_selection.ImbalancedSplit`:
 10-fold CV, each training fold made imbalanced, test folds untouched) on Movie, SCUT_FBP and
 emotion6 for the neural ILDL family, the classic baselines of the papers' tables, the kNN methods
 and two trivial rows (the training mean and the uniform distribution).
@@ -10,8 +10,8 @@ and two trivial rows (the training mean and the uniform distribution).
 
 from __future__ import annotations
 
-from ...metrics import PAPER_METRICS
-from .._reproduce import register_reproduction
+from ldlkit.experiments import register_reproduction
+from ldlkit.metrics import PAPER_METRICS
 
 _METRICS = (*PAPER_METRICS, "euclidean_all", "euclidean_head", "euclidean_tail")
 
@@ -24,13 +24,13 @@ _DATA_NOTE = (
     "Data: SCUT_FBP here has 1,500 rows (the SCUT-FBP release) where the RDA paper's protocol "
     "used a 500-image SCUT-FBP; the emotion6 file here has 168 features, which the papers do "
     "not describe, so its features may differ from theirs. Flickr_LDL, RAF_ML and Natural_Scene "
-    "are not provided (their reported values stay in ldlkit.experiments.reported). Protocol: "
+    "are not provided (their reported values stay in ldlkit/papers/). Protocol: "
     "the AMEMA text describes an 80/10/10 train/validation/test split, while its code (and "
     "RDA's, and this reproduction) draws the imbalanced training folds of RDA's protocol. "
     "Trivial rows: 'Training mean' predicts the mean of the imbalanced training fold, "
     "'Uniform' predicts 1/L for every label; docs/reproduction-ildl.md discusses why the "
     "uniform row is hard to beat under this protocol. DILDL's Table 5 (Euclidean all/tail/head) "
-    "is stored as ldlkit.experiments.reported.dildl table5; docs/reproduction-ildl.md puts it "
+    "is stored in ldlkit/papers/dildl/table5.csv; docs/reproduction-ildl.md puts it "
     "beside the measured values."
 )
 
@@ -101,8 +101,8 @@ register_reproduction(
     # benchmarks/results/ildl/ildl-ablation_records: 861 s of fit + predict over the 100 folds.
     expected_seconds=900,
     note=(
-        "The DILDL rows are DILDL's Table 3 (Movie); their reported values are stored as "
-        "ldlkit.experiments.reported.dildl table3 and shown in docs/reproduction-ildl.md (a "
+        "The DILDL rows are DILDL's Table 3 (Movie); their reported values are stored in "
+        "ldlkit/papers/dildl/table3.csv and shown in docs/reproduction-ildl.md (a "
         "reproduction attaches the tables of one paper). 'DILDL w/o DRDA and DLD' is RDA "
         "exactly. AMEMA's first ablation row equals DILDL's full result in the paper; here it "
         "is AMEMA's own network with equal branch weights and fixed momenta. "

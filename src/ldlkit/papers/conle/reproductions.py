@@ -7,7 +7,7 @@ divided by their row sums (no enhancement) and the uniform distribution (no info
 
 from __future__ import annotations
 
-from .._reproduce import register_reproduction
+from ldlkit.experiments import register_reproduction
 
 _DATASETS = (
     "SJAFFE",

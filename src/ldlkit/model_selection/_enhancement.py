@@ -10,7 +10,7 @@ import numpy as np
 from .._validation import check_distributions
 from ..enhancement import binarize
 from ..metrics import PAPER_METRICS, evaluate
-from ._splitters import RepeatedKFold
+from ._kfold import RepeatedKFold
 
 __all__ = ["EnhancementProtocol", "evaluate_enhancement"]
 

@@ -10,27 +10,25 @@ import numpy as np
 from sklearn.model_selection import KFold
 
 from .._validation import check_distributions, check_positive_int
-from ..metrics import label_subset_euclidean  # moved to ldlkit.metrics; re-exported here
-from ._splitters import _check_random_state
+from ._kfold import _check_random_state
 
 __all__ = [
-    "ILDL_PARAMETERS",
     "ImbalancedSplit",
+    "builtin_parameters",
     "imbalanced_parameters",
     "imbalanced_subset",
-    "label_subset_euclidean",
 ]
 
-#: ``[a, b, c, d]`` per dataset: a training row is kept when ``D[:, c] < a / L`` and
-#: ``D[:, d] > b / L`` (plus, for every label, the row with the largest degree on it).
-ILDL_PARAMETERS: dict[str, tuple[float, float, int, int]] = {
-    "Movie": (1, 2, 2, 0),
-    "SCUT_FBP": (2, 0.1, 2, 4),
-    "emotion6": (0.8, 1, 3, 0),
-    "Flickr_LDL": (0.8, 1, 2, 4),
-    "RAF_ML": (5, 3.5, 2, 1),
-    "Natural_Scene": (5, 2, 0, 4),
-}
+#: The protocol kind under which paper folders give their per-dataset ``(a, b, c, d)``
+#: (``Paper(parameters={"ildl": {dataset: (a, b, c, d)}})``).
+PROTOCOL_KIND = "ildl"
+
+
+def builtin_parameters() -> dict[str, tuple[float, float, int, int]]:
+    """``dataset -> (a, b, c, d)`` for every dataset whose paper folder gives the rule."""
+    from ..papers import protocol_parameters
+
+    return protocol_parameters(PROTOCOL_KIND)
 
 
 def _key(name: str) -> str:
@@ -40,8 +38,9 @@ def _key(name: str) -> str:
 def imbalanced_parameters(dataset: str) -> tuple[float, float, int, int]:
     """The built-in ``(a, b, c, d)`` of the ILDL protocol for ``dataset``.
 
-    Names are matched ignoring case, ``-``, ``_`` and spaces, and through the dataset registry's
-    aliases (``"SCUT-FBP"``, ``"Emotion6"``, ``"RAF-ML"`` ...).
+    The values come from the paper folders (:func:`builtin_parameters`). Names are matched
+    ignoring case, ``-``, ``_`` and spaces, and through the dataset registry's aliases
+    (``"SCUT-FBP"``, ``"Emotion6"``, ``"RAF-ML"`` ...).
 
     Examples
     --------
@@ -56,12 +55,13 @@ def imbalanced_parameters(dataset: str) -> tuple[float, float, int, int]:
         wanted |= {_key(n) for n in (info.name, *info.aliases)}
     except ValueError:
         pass
-    for name, params in ILDL_PARAMETERS.items():
+    known = builtin_parameters()
+    for name, params in known.items():
         if _key(name) in wanted:
             return params
     raise ValueError(
         f"dataset {dataset!r} has no built-in ILDL parameters (known: "
-        f"{', '.join(ILDL_PARAMETERS)}); pass parameters=(a, b, c, d) to ImbalancedSplit."
+        f"{', '.join(known)}); pass parameters=(a, b, c, d) to ImbalancedSplit."
     )
 
 
@@ -115,7 +115,7 @@ class ImbalancedSplit:
     parameters : tuple (a, b, c, d), optional
         The subset rule. Without it, ``dataset`` names the built-in parameters.
     dataset : str, optional
-        Dataset name for the built-in parameters (see :data:`ILDL_PARAMETERS`).
+        Dataset name for the built-in parameters (see :func:`builtin_parameters`).
     n_splits : int, default=10
     random_state : int, default=0
 

@@ -1,14 +1,14 @@
 """Reproductions of the UAKNN paper (Wang, Zhang & Zheng): Tables 2-3 and the Table 4 ablation.
 
-Display names are those of :mod:`ldlkit.experiments.reported.uaknn`, so each measured row meets
-the paper's reported row of the same name. The classic baselines of Tables 2-3 are listed by the
-class names they will have in :mod:`ldlkit.linear`; until a class exists its row is skipped with a
-note. They run with their class defaults (their paper's settings, where UAKNN's text names them).
+Display names are those of this folder's table files, so each measured row meets the paper's
+reported row of the same name. The classic baselines of Tables 2-3 are classes of
+:mod:`ldlkit.linear` (a row whose class an installation lacks is skipped with a note). They run
+with their class defaults (their paper's settings, where UAKNN's text names them).
 """
 
 from __future__ import annotations
 
-from .._reproduce import register_reproduction
+from ldlkit.experiments import register_reproduction
 
 #: The Table 2-3 datasets that the registry provides files for (wc-LDL is not in the registry;
 #: Natural_Scene, Human_Gene, fbp5500, RAF_ML, Twitter_LDL and Flickr_LDL run with --datasets

@@ -1,4 +1,4 @@
-"""Cross-validation protocols of the papers, as scikit-learn compatible splitters."""
+"""Repeated k-fold cross-validation, seeded, as a scikit-learn compatible splitter."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sklearn.model_selection import RepeatedKFold as _SklearnRepeatedKFold
 
 from .._validation import check_positive_int
 
-__all__ = ["RepeatedKFold", "PROTOCOL_PRESETS", "get_protocol", "describe_splitter"]
+__all__ = ["RepeatedKFold", "get_protocol", "describe_splitter"]
 
 
 def _check_random_state(random_state) -> int | None:
@@ -65,7 +65,7 @@ class RepeatedKFold:
                 f"X has {n} rows, fewer than n_splits={self.n_splits}; use fewer folds."
             )
         if self.n_repeats == 1:
-            # Plain shuffled KFold: the ILDL/AMEMA protocol is KFold(10, shuffle, random_state).
+            # Plain shuffled KFold (the imbalanced protocol shuffles the same way).
             inner = KFold(self.n_splits, shuffle=True, random_state=self.random_state)
         else:
             inner = _SklearnRepeatedKFold(
@@ -97,29 +97,28 @@ def _n_rows(X) -> int:
     return int(n)
 
 
-#: Named presets: ``name -> (n_splits, n_repeats, description)``.
-PROTOCOL_PRESETS: dict[str, tuple[int, int, str]] = {
-    "uaknn": (5, 10, "UAKNN (Tables 2-3): 10 times 5-fold cross-validation"),
-    "conle": (10, 10, "ConLE (Table 3): 10 times 10-fold cross-validation"),
-    "amema": (10, 1, "AMEMA / DILDL: 10-fold cross-validation"),
-    "uaknn-ablation": (5, 1, "UAKNN (Table 4): 5-fold cross-validation"),
-}
-
-
 def get_protocol(name: str, *, random_state: int | None = 0) -> RepeatedKFold:
-    """A :class:`RepeatedKFold` preset by paper name (``"uaknn"``, ``"conle"``, ``"amema"``).
+    """A :class:`RepeatedKFold` preset by name, as the paper folders declare them.
+
+    The presets are those of :func:`ldlkit.papers.protocol_presets` (each paper folder's
+    ``Paper(presets=...)``); names are case-insensitive.
 
     Examples
     --------
-    >>> get_protocol("uaknn")
-    RepeatedKFold(n_splits=5, n_repeats=10, random_state=0)
+    >>> from ldlkit.papers import protocol_presets
+    >>> name = next(iter(protocol_presets()))
+    >>> isinstance(get_protocol(name), RepeatedKFold)
+    True
     """
+    from ..papers import protocol_presets
+
+    presets = {key.lower(): value for key, value in protocol_presets().items()}
     key = str(name).lower()
-    if key not in PROTOCOL_PRESETS:
+    if key not in presets:
         raise ValueError(
-            f"unknown protocol {name!r}; known protocols: {', '.join(PROTOCOL_PRESETS)}."
+            f"unknown protocol {name!r}; known protocols: {', '.join(presets) or 'none'}."
         )
-    n_splits, n_repeats, _ = PROTOCOL_PRESETS[key]
+    n_splits, n_repeats, _ = presets[key]
     return RepeatedKFold(n_splits=n_splits, n_repeats=n_repeats, random_state=random_state)
 
 
