@@ -95,11 +95,11 @@ def run_dataset(name: str, repeats: int, seed: int) -> dict:
 
 def render(path: str) -> str:
     """Markdown tables: measured mean (std over repeats) beside the paper's reported numbers."""
-    from ldlkit.experiments.reported.uaknn import TABLES
     from ldlkit.metrics import get_metric
+    from ldlkit.papers import reported_table
 
     report = json.loads(Path(path).read_text())
-    reported = TABLES["table2"]["results"]
+    reported = reported_table("uaknn", "table2")["results"]
     lines = [f"Protocol: {report['protocol']}.", ""]
     header = "| dataset | method | " + " | ".join(
         f"{get_metric(m).label} {get_metric(m).arrow}" for m in PAPER_METRICS

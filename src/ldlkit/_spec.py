@@ -50,9 +50,10 @@ def parse_method_spec(spec: str) -> tuple[str, dict]:
 def is_label_enhancer(estimator) -> bool:
     """Whether ``estimator`` (an instance or a class) is a label enhancer, read from its tags.
 
-    ldlkit estimators say their kind in ``get_tags(est).ldl.kind`` (``"ldl"`` or ``"le"``);
-    an estimator without ldlkit's tags is a label enhancer when it has ``fit_transform`` but no
-    ``predict``.
+    ldlkit estimators say their kind in ``get_tags(est).ldl.kind`` (``"ldl"`` or ``"le"``, set
+    by :class:`~ldlkit.base.BaseLabelEnhancer` and :class:`~ldlkit.base.BaseLDL`). An estimator
+    without ldlkit's tags is not a label enhancer (a scikit-learn transformer also has
+    ``fit_transform``).
 
     Examples
     --------
@@ -64,12 +65,10 @@ def is_label_enhancer(estimator) -> bool:
 
     try:
         tags = get_tags(estimator() if isinstance(estimator, type) else estimator)
-    except Exception:  # not a scikit-learn estimator at all: judge by its methods
-        tags = None
+    except Exception:  # not a scikit-learn estimator: it has no ldlkit kind either
+        return False
     ldl = getattr(tags, "ldl", None)
-    if ldl is not None:
-        return ldl.kind == "le"
-    return hasattr(estimator, "fit_transform") and not hasattr(estimator, "predict")
+    return ldl is not None and ldl.kind == "le"
 
 
 def _is_estimator(obj) -> bool:

@@ -63,7 +63,7 @@ def test_defaults_clone_and_bad_parameters(data):
 
 def test_le_protocol_runs_enhancers_end_to_end(data):
     from ldlkit.experiments import run_experiment
-    from ldlkit.experiments._enhancement_protocol import EnhancementProtocol
+    from ldlkit.model_selection import EnhancementProtocol
 
     X, D = data
     results = run_experiment(
@@ -82,8 +82,7 @@ def test_le_protocol_runs_enhancers_end_to_end(data):
 
 
 def test_conle_reproduction_is_registered_and_builds():
-    import ldlkit.experiments.reproductions.conle  # noqa: F401  (registers on import)
-    from ldlkit.experiments._reproduce import build_methods, get_reproduction
+    from ldlkit.experiments import build_methods, get_reproduction
 
     repro = get_reproduction("conle")
     assert repro.protocol_kind == "le"

@@ -16,7 +16,7 @@ from ldlkit.experiments import (
     paper_vs_measured,
     save_table,
 )
-from ldlkit.experiments.reported import (
+from ldlkit.papers import (
     find_reported_table,
     list_reported,
     reported_table,

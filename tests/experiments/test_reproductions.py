@@ -1,19 +1,22 @@
-"""Reproductions: one registration module per paper, discovered; missing estimators skipped."""
+"""Reproductions: registered by the paper folders, discovered; missing estimators skipped.
+
+Adding a paper folder from outside ldlkit is tested in ``tests/papers/test_discovery.py``.
+"""
 
 from __future__ import annotations
 
 import ast
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from ldlkit.base import all_estimators
 from ldlkit.cli import main
-from ldlkit.experiments import _reproduce, register_reproduction, reproductions, run_reproduction
-from ldlkit.experiments.reported import reported_table
+from ldlkit import papers
+from ldlkit.experiments import _reproduce, register_reproduction, run_reproduction
+from ldlkit.papers import reported_table
 
 SRC = Path(_reproduce.__file__).parents[2]
 
@@ -45,43 +48,7 @@ def test_the_registry_module_registers_no_paper_itself():
         and getattr(node.value.func, "id", "") == "register_reproduction"
     ]
     assert calls == []
-    assert (Path(reproductions.__file__).parent / "uaknn.py").is_file()
-
-
-@pytest.fixture
-def extra_paper_folder(monkeypatch, tmp_path):
-    """Discovery runs again and also looks in ``tmp_path``; the registry is restored after."""
-    _reproduce._discover()
-    saved = dict(_reproduce._REPRODUCTIONS)
-    monkeypatch.setattr(_reproduce, "_DISCOVERED", False)
-    monkeypatch.setattr(reproductions, "__path__", [*reproductions.__path__, str(tmp_path)])
-    yield tmp_path
-    _reproduce._REPRODUCTIONS.clear()
-    _reproduce._REPRODUCTIONS.update(saved)
-    for name in ("demo_paper", "_demo_helpers"):
-        sys.modules.pop(f"{reproductions.__name__}.{name}", None)
-
-
-def test_a_new_paper_module_is_discovered_and_private_ones_are_skipped(extra_paper_folder, capsys):
-    (extra_paper_folder / "demo_paper.py").write_text(
-        textwrap.dedent(
-            """
-            from ldlkit.experiments._reproduce import register_reproduction
-
-            register_reproduction(
-                "demo-paper", description="demo", paper="demo", tables=[],
-                datasets=["SJAFFE"], methods={"Mean": ("MeanPredictor", {})},
-            )
-            """
-        )
-    )
-    (extra_paper_folder / "_demo_helpers.py").write_text(
-        "raise RuntimeError('must not be imported')"
-    )
-    assert main(["reproduce", "--list"]) == 0
-    listed = capsys.readouterr().out
-    assert "demo-paper: demo" in listed and "uaknn: " in listed
-    assert _reproduce.get_reproduction("demo-paper").methods == {"Mean": ("MeanPredictor", {})}
+    assert (Path(papers.__file__).parent / "uaknn" / "reproductions.py").is_file()
 
 
 def test_missing_estimators_are_skipped_with_a_note(load_real, capsys):

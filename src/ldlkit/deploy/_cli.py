@@ -13,8 +13,7 @@ import sys
 
 
 def _fit(args: argparse.Namespace) -> int:
-    from ..experiments import parse_method_spec, resolve_methods
-    from ..experiments._runner import is_label_enhancer
+    from .._spec import is_label_enhancer, parse_method_spec, resolve_methods
     from ._io import read_training_data
     from ._persistence import save_model
 

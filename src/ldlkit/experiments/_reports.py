@@ -373,7 +373,7 @@ def _match(name: str, candidates: Iterable[str], *, dataset: bool) -> str | None
     exact = [c for c in candidates if norm(c) == target]
     if exact:
         return exact[0]
-    if dataset:  # the papers abbreviate: "SBU" for SBU_3DFE, "SCUT" for SCUT_FBP
+    if dataset:  # a paper may abbreviate: a prefix of the registry name, or the reverse
         prefixed = [
             c for c in candidates if norm(c).startswith(target) or target.startswith(norm(c))
         ]

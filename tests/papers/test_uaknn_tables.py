@@ -5,14 +5,16 @@ from __future__ import annotations
 import numbers
 
 from ldlkit.datasets import get_dataset_info
-from ldlkit.experiments.reported import uaknn
 from ldlkit.metrics import get_metric
+from ldlkit.papers import get_paper
+
+TABLES = get_paper("uaknn").tables
 
 
 def test_structure():
-    assert uaknn.PAPER.startswith("UAKNN")
-    assert {"table2", "table3", "table4"} <= set(uaknn.TABLES)
-    for key, table in uaknn.TABLES.items():
+    assert get_paper("uaknn").title.startswith("UAKNN")
+    assert {"table2", "table3", "table4"} <= set(TABLES)
+    for key, table in TABLES.items():
         assert set(table) == {"caption", "protocol", "metrics", "results"}, key
         assert isinstance(table["caption"], str) and isinstance(table["protocol"], str)
         for metric in table["metrics"]:
@@ -27,10 +29,10 @@ def test_structure():
 
 
 def test_paper_datasets_and_methods():
-    t2 = uaknn.TABLES["table2"]["results"]
+    t2 = TABLES["table2"]["results"]
     for dataset in ("SJAFFE", "SBU_3DFE", "Movie", "M2B", "SCUT_FBP"):
         assert {"UAKNN", "WUAKNN", "INP", "BFGS-LLD", "LALOT"} <= set(t2[dataset])
-    ablation = uaknn.TABLES["table4"]["results"]["Human_Gene"]
+    ablation = TABLES["table4"]["results"]["Human_Gene"]
     assert set(ablation) == {
         "UAKNN",
         "UAKNN w/o prototype matching",
@@ -39,14 +41,14 @@ def test_paper_datasets_and_methods():
 
 
 def test_spot_checks_against_the_paper_text():
-    t2 = uaknn.TABLES["table2"]["results"]
+    t2 = TABLES["table2"]["results"]
     assert t2["SJAFFE"]["UAKNN"]["chebyshev"] == (0.0825, 0.0025)
     assert t2["M2B"]["UAKNN"]["cosine"] == (0.8026, 0.0034)
     assert t2["SCUT_FBP"]["WUAKNN"]["kl_divergence"] == (0.5125, 0.0088)
     assert t2["Movie"]["LALOT"]["canberra"] == (1.111, 0.0040)
-    assert uaknn.TABLES["table3"]["results"]["Flickr_LDL"]["INP"]["intersection"] == (
+    assert TABLES["table3"]["results"]["Flickr_LDL"]["INP"]["intersection"] == (
         0.7741,
         0.0025,
     )
-    t4 = uaknn.TABLES["table4"]["results"]["Human_Gene"]
+    t4 = TABLES["table4"]["results"]["Human_Gene"]
     assert t4["UAKNN w/o prototype matching"]["clark"] == (2.1531, 0.0111)

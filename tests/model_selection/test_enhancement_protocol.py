@@ -6,7 +6,8 @@ import pytest
 from ldlkit.base import BaseLabelEnhancer, all_estimators
 from ldlkit.datasets import make_artificial
 from ldlkit.enhancement import binarize
-from ldlkit.experiments import EnhancementProtocol, evaluate_enhancement, run_experiment
+from ldlkit.experiments import run_experiment
+from ldlkit.model_selection import EnhancementProtocol, evaluate_enhancement
 from ldlkit.metrics import cosine
 
 SEEN: list[np.ndarray] = []

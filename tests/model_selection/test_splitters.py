@@ -6,16 +6,17 @@ from sklearn.model_selection import KFold, cross_validate
 
 from ldlkit.datasets import make_artificial
 from ldlkit.dummy import MeanPredictor
-from ldlkit.experiments import (
-    ILDL_PARAMETERS,
+from ldlkit.metrics import label_subset_euclidean, make_scorers
+from ldlkit.model_selection import (
     ImbalancedSplit,
     RepeatedKFold,
+    builtin_parameters,
     get_protocol,
     imbalanced_parameters,
     imbalanced_subset,
-    label_subset_euclidean,
 )
-from ldlkit.metrics import make_scorers
+
+ILDL_PARAMETERS = builtin_parameters()
 
 
 @pytest.mark.parametrize(("n_splits", "n_repeats"), [(5, 10), (10, 10), (10, 1), (3, 2)])

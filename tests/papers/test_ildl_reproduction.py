@@ -3,17 +3,8 @@ papers' tables so that reported numbers appear beside measured ones."""
 
 from __future__ import annotations
 
-import importlib
-
-import pytest
-
 from ldlkit.experiments import get_reproduction
-from ldlkit.experiments.reported import reported_table
-
-
-@pytest.fixture(scope="module", autouse=True)
-def registered():
-    importlib.import_module("ldlkit.experiments.reproductions.ildl")
+from ldlkit.papers import reported_table
 
 
 def test_ildl_lists_every_method_of_the_papers_tables_and_the_trivial_rows():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ldlkit.experiments.reported import reported_table
+from ldlkit.papers import reported_table
 
 PAPERS = Path("/work/shared/papers")
 DATASETS = {"Movie", "SCUT_FBP", "emotion6", "Flickr_LDL", "RAF_ML", "Natural_Scene"}
