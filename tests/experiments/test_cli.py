@@ -107,9 +107,6 @@ def test_reproduce_list_and_missing_estimator(capsys):
         assert "needs estimator 'NotImplementedYetLDL'" in err and err.count("\n") == 1
     finally:
         reproduce_module._REPRODUCTIONS.pop("test-missing", None)
-    if "AAKNN" not in dict(all_estimators()):  # before the kNN branch is merged
-        assert main(["reproduce", "uaknn"]) == 2
-        assert "needs estimator 'AAKNN'" in capsys.readouterr().err
 
 
 def test_reproduce_runs_and_reports(load_real, capsys, monkeypatch):

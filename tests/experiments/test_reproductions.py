@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from ldlkit import papers
 from ldlkit.base import all_estimators
 from ldlkit.cli import main
-from ldlkit import papers
 from ldlkit.experiments import _reproduce, register_reproduction, run_reproduction
 from ldlkit.papers import reported_table
 

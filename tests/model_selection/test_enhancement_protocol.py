@@ -7,8 +7,8 @@ from ldlkit.base import BaseLabelEnhancer, all_estimators
 from ldlkit.datasets import make_artificial
 from ldlkit.enhancement import binarize
 from ldlkit.experiments import run_experiment
-from ldlkit.model_selection import EnhancementProtocol, evaluate_enhancement
 from ldlkit.metrics import cosine
+from ldlkit.model_selection import EnhancementProtocol, evaluate_enhancement
 
 SEEN: list[np.ndarray] = []
 

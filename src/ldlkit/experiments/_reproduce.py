@@ -54,8 +54,9 @@ class Reproduction:
     ``methods`` maps a display name (as in the paper's table) to ``(estimator class name,
     params)``; classes are looked up only when the reproduction runs, so an entry may name an
     estimator that is not implemented yet: it is skipped, with a note in the report.
-    ``protocol_kind`` is ``"kfold"`` (repeated k-fold), ``"ildl"`` (:class:`ImbalancedSplit` with
-    each dataset's built-in parameters) or ``"le"`` (:class:`EnhancementProtocol`), as for
+    ``protocol_kind`` is ``"kfold"`` (repeated k-fold), ``"ildl"``
+    (:class:`~ldlkit.model_selection.ImbalancedSplit` with each dataset's built-in parameters)
+    or ``"le"`` (:class:`~ldlkit.model_selection.EnhancementProtocol`), as for
     ``ldlkit run --protocol``. ``expected_seconds`` is the measured run time of the full
     reproduction (paper protocol, default datasets, one job), which ``ldlkit reproduce`` scales
     to the folds and datasets asked for and announces before starting.

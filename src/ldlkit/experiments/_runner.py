@@ -372,9 +372,11 @@ def run_experiment(
         :func:`ldlkit.datasets.load_dataset`; ``"artificial"`` is the embedded toy data) or
         ``(name, X, D)`` triples.
     cv : splitter or callable, optional
-        A splitter with ``split(X, D)`` (e.g. :class:`RepeatedKFold`, :class:`ImbalancedSplit`,
-        :class:`EnhancementProtocol`), or a function ``dataset name -> splitter`` for
-        per-dataset protocols. Default: 10 times 5-fold CV seeded with ``random_state`` (or 0).
+        A splitter with ``split(X, D)`` (e.g. :class:`~ldlkit.model_selection.RepeatedKFold`,
+        :class:`~ldlkit.model_selection.ImbalancedSplit`,
+        :class:`~ldlkit.model_selection.EnhancementProtocol`), or a function ``dataset name ->
+        splitter`` for per-dataset protocols. Default: 10 times 5-fold CV seeded with
+        ``random_state`` (or 0).
         A splitter with ``head_tail`` adds the head/tail Euclidean metrics by default.
     metrics : iterable of str, optional
         Metric names; default the six paper metrics.

@@ -64,8 +64,8 @@ register_reproduction(
     metrics=_METRICS,
     reference="AMEMA",
     protocol_kind="ildl",
-    # docs/reproduction-ildl.md: ~25 minutes on one thread before the linear baselines joined;
-    # they add a few minutes on these small imbalanced training folds.
+    # docs/reproduction-ildl.md: ~25 minutes on one thread for the other rows; the linear
+    # baselines add a few minutes on these small imbalanced training folds.
     expected_seconds=1800,
     note=_DATA_NOTE,
 )
