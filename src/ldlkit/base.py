@@ -26,7 +26,9 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import re
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -408,15 +410,34 @@ class BaseLabelEnhancer(_Template):
         raise NotImplementedError
 
 
+#: A package whose ``__init__.py`` sets this to True holds no estimator (the experiments engine,
+#: the paper folders, the command line): the registry's walk does not import it.
+NO_ESTIMATORS_MARKER = "__ldlkit_no_estimators__"
+_MARKER_LINE = re.compile(rf"^{NO_ESTIMATORS_MARKER}\s*=\s*True\s*(#.*)?$", re.MULTILINE)
+
+
+def _declares_no_estimators(info: pkgutil.ModuleInfo) -> bool:
+    """Read (without importing) whether a package's ``__init__.py`` sets the marker."""
+    folder = getattr(info.module_finder, "path", None)
+    if not info.ispkg or folder is None:
+        return False
+    try:
+        text = (Path(folder) / info.name / "__init__.py").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return _MARKER_LINE.search(text) is not None
+
+
 def _walk(package) -> None:
     """Import the public modules and subpackages of ``package``, depth first.
 
-    Private modules (``_*``) are left to their package, which imports what it exports. A module
-    that needs a missing third-party package (an optional extra such as torch) is skipped; one
-    that fails for any other reason is a bug and raises.
+    Private modules (``_*``) are left to their package, which imports what it exports; packages
+    that declare :data:`NO_ESTIMATORS_MARKER` are not imported. A module that needs a missing
+    third-party package (an optional extra such as torch) is skipped; one that fails for any
+    other reason is a bug and raises.
     """
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
-        if info.name.startswith("_"):
+        if info.name.startswith("_") or _declares_no_estimators(info):
             continue
         name = f"{package.__name__}.{info.name}"
         try:

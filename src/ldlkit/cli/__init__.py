@@ -14,6 +14,9 @@ by the handlers, so that ``ldlkit --help`` and ``ldlkit --version`` answer at on
 
 from __future__ import annotations
 
+#: No estimator is defined here (the command line): ldlkit.base.all_estimators() does not import it.
+__ldlkit_no_estimators__ = True
+
 import argparse
 import os
 import signal

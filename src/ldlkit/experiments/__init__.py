@@ -17,6 +17,9 @@ Data flows one way: dataset -> splitter -> estimator -> metrics -> statistics ->
 
 from __future__ import annotations
 
+#: No estimator is defined here (the engine): ldlkit.base.all_estimators() does not import it.
+__ldlkit_no_estimators__ = True
+
 from .._spec import is_label_enhancer, parse_method_spec, resolve_methods
 from ..metrics import label_subset_euclidean
 from ..model_selection import (

@@ -15,6 +15,9 @@ Each splitter's ``split(X, D)`` yields ``(train, test)`` index arrays, so it dro
 
 from __future__ import annotations
 
+#: No estimator is defined here (the splitters): ldlkit.base.all_estimators() does not import it.
+__ldlkit_no_estimators__ = True
+
 from ._enhancement import EnhancementProtocol, evaluate_enhancement
 from ._imbalanced import (
     ImbalancedSplit,

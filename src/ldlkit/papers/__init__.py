@@ -14,6 +14,9 @@ The papers' numbers are shown beside measured ones; nothing in ldlkit tunes towa
 
 from __future__ import annotations
 
+#: No estimator is defined here (paper folders): ldlkit.base.all_estimators() does not import it.
+__ldlkit_no_estimators__ = True
+
 from ._registry import (
     ENTRY_POINT_GROUP,
     PAPERS_ENV,
