@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -24,6 +26,23 @@ from ldlkit.metrics import cosine, intersection
 ENHANCERS = all_estimators("le")
 TRIVIAL = {"NormalizedLogical", "UniformDistribution"}
 REAL = [(name, cls) for name, cls in ENHANCERS if name not in TRIVIAL]
+_NO_TORCH = importlib.util.find_spec("torch") is None
+
+
+def _params(pairs):
+    """``(name, cls)`` parameters; those needing torch skip, with the reason, on a base install."""
+    return [
+        pytest.param(
+            name,
+            cls,
+            id=name,
+            marks=pytest.mark.skipif(
+                _NO_TORCH and get_tags(cls).ldl.requires_torch,
+                reason=f"{name} needs torch (pip install 'ldlkit[torch]')",
+            ),
+        )
+        for name, cls in pairs
+    ]
 
 
 def fast(cls, **params):
@@ -47,7 +66,7 @@ def sjaffe(load_real):
     return X, D, binarize(D)
 
 
-@pytest.mark.parametrize(("name", "cls"), REAL, ids=[n for n, _ in REAL])
+@pytest.mark.parametrize(("name", "cls"), _params(REAL))
 def test_recovers_sjaffe_clearly_better_than_the_logical_labels(name, cls, sjaffe):
     """Full default settings (SJAFFE is small): a clear margin over no enhancement at all."""
     X, D, logical = sjaffe
@@ -67,7 +86,7 @@ def test_lp_and_km_agree_with_the_independent_package_on_sjaffe(sjaffe):
 
 
 # --- bad input ------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("name", "cls"), ENHANCERS, ids=[n for n, _ in ENHANCERS])
+@pytest.mark.parametrize(("name", "cls"), _params(ENHANCERS))
 def test_bad_logical_labels_get_one_clear_error_each(name, cls, toy):
     X, logical = toy
     est = fast(cls)
@@ -91,7 +110,7 @@ def test_bad_logical_labels_get_one_clear_error_each(name, cls, toy):
     assert not hasattr(est, "label_distribution_")
 
 
-@pytest.mark.parametrize(("name", "cls"), ENHANCERS, ids=[n for n, _ in ENHANCERS])
+@pytest.mark.parametrize(("name", "cls"), _params(ENHANCERS))
 def test_inputs_are_not_mutated_and_a_failed_fit_leaves_nothing(name, cls, toy, monkeypatch):
     X, logical = toy
     X_before, logical_before = X.copy(), logical.copy()
@@ -119,7 +138,7 @@ def test_invalid_parameters_are_refused_before_any_work(toy):
 
 
 # --- transform ------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("name", "cls"), ENHANCERS, ids=[n for n, _ in ENHANCERS])
+@pytest.mark.parametrize(("name", "cls"), _params(ENHANCERS))
 def test_only_fcm_and_glle_map_new_rows(name, cls):
     maps_new_rows = name in {"FCM", "GLLE"}
     assert hasattr(fast(cls), "transform") == maps_new_rows
@@ -234,9 +253,7 @@ def test_clone_keeps_parameters():
 
 def _cuda_available() -> bool:
     """Without torch (a base install) there is no CUDA device to test either."""
-    import importlib.util
-
-    return importlib.util.find_spec("torch") is not None and __import__("torch").cuda.is_available()
+    return not _NO_TORCH and __import__("torch").cuda.is_available()
 
 
 @pytest.mark.skipif(not _cuda_available(), reason="needs torch and a CUDA device")
