@@ -167,8 +167,6 @@ def test_report_shows_the_last_run_of_a_reused_folder(tmp_path, capsys):
     assert "twice" in capsys.readouterr().err
 
 
-# The half-written line is reported as a warning, which the command prints (checked below).
-@pytest.mark.filterwarnings("default:.*not a complete JSON record:RuntimeWarning")
 def test_same_command_after_a_kill_only_computes_missing_folds(tmp_path, capsys):
     command = ["run", "--quiet", "--out", str(tmp_path), "--folds", "4"]
     assert main(command) == 0
