@@ -1,7 +1,9 @@
 """ldlkit: label distribution learning and label enhancement.
 
 Methods (UAKNN, DILDL on RDA, AMEMA, ConLE and their papers' baselines), metrics, benchmark
-datasets and the papers' evaluation protocols, with a scikit-learn-style API.
+datasets, the evaluation protocols (:mod:`ldlkit.model_selection`), an experiment engine
+(:mod:`ldlkit.experiments`) and one folder per paper (:mod:`ldlkit.papers`), with a
+scikit-learn-style API.
 
 The names below are imported on first use (PEP 562 ``__getattr__``), not with the package: a
 bare ``import ldlkit`` (and so ``ldlkit --help`` / ``ldlkit --version``) does not pay for
@@ -19,6 +21,8 @@ from ._version import __version__
 _LAZY = {
     "datasets": (".datasets", None),
     "metrics": (".metrics", None),
+    "model_selection": (".model_selection", None),
+    "papers": (".papers", None),
     "BaseLDL": (".base", "BaseLDL"),
     "BaseLabelEnhancer": (".base", "BaseLabelEnhancer"),
     "all_estimators": (".base", "all_estimators"),
@@ -39,10 +43,12 @@ __all__ = [
     "load_dataset",
     "make_artificial",
     "metrics",
+    "model_selection",
+    "papers",
 ]
 
 if TYPE_CHECKING:  # static tools see ordinary imports
-    from . import datasets, metrics
+    from . import datasets, metrics, model_selection, papers
     from .base import BaseLabelEnhancer, BaseLDL, all_estimators, get_estimator
     from .datasets import load_dataset, make_artificial
     from .dummy import MeanPredictor
