@@ -109,3 +109,26 @@ def test_a_missing_table_file_is_named(tmp_path):
     (tmp_path / TABLES_FILE).write_text(TOML)
     with pytest.raises(ValueError, match="t.csv"):
         load_tables(tmp_path)
+
+
+def test_every_paper_data_file_is_package_data():
+    """The tables install with the package (pyproject's package-data covers every data file)."""
+    from fnmatch import fnmatch
+
+    import ldlkit
+
+    package = Path(ldlkit.__file__).parent
+    pyproject = package.parents[1] / "pyproject.toml"
+    if not pyproject.is_file():
+        pytest.skip("an installed copy: no pyproject.toml beside the package")
+    patterns = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"
+    ]["ldlkit"]
+    data = [
+        f.relative_to(package).as_posix()
+        for f in (package / "papers").rglob("*")
+        if f.is_file() and f.suffix not in (".py", ".pyc") and "__pycache__" not in f.parts
+    ]
+    assert data
+    missing = [f for f in data if not any(fnmatch(f, pattern) for pattern in patterns)]
+    assert not missing, f"not installed with the package: {missing}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import importlib
 import importlib.util
 import os
@@ -150,9 +151,11 @@ def _import_folder(folder: Path) -> ModuleType:
             f"{PAPERS_ENV}: {folder} is not a paper folder (it needs an __init__.py that sets "
             "PAPER = ldlkit.papers.Paper(...))."
         )
-    name = "ldlkit_paper_" + re.sub(r"\W", "_", folder.name)
+    # One module name per folder (two folders may share a name in different places).
+    digest = hashlib.sha1(str(folder).encode()).hexdigest()[:8]
+    name = f"ldlkit_paper_{re.sub(r'[^0-9A-Za-z_]', '_', folder.name)}_{digest}"
     existing = sys.modules.get(name)
-    if existing is not None and Path(existing.__file__).parent == folder:
+    if existing is not None:
         return existing
     spec = importlib.util.spec_from_file_location(
         name, init, submodule_search_locations=[str(folder)]
@@ -204,9 +207,9 @@ def _discover() -> None:
         _BUILTIN_DONE = True  # first: a paper module that reads the registry must not recurse
         try:
             _walk_builtin()
-            for entry in entry_points(group=ENTRY_POINT_GROUP):
-                if entry.value not in _SOURCES:
-                    register_paper(entry.value)
+            for entry in entry_points(group=ENTRY_POINT_GROUP):  # value: a package name
+                if entry.module not in _SOURCES:
+                    register_paper(entry.module)
         except BaseException:
             _BUILTIN_DONE = False  # a broken folder is a bug: say so on every read
             raise
