@@ -10,6 +10,7 @@ The only change made to a command is the one the README itself offers for long r
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shlex
@@ -100,6 +101,11 @@ def _run_all(commands: list[str], capsys, *, long_reproductions_dry: bool = Fals
             skipped.append(command)
             if "--out" in argv:
                 produced_by_skipped.add(argv[argv.index("--out") + 1].rstrip("/"))
+            continue
+        if "--plot" in argv and importlib.util.find_spec("matplotlib") is None:
+            # A base install: the command must name the extra to install, in one line.
+            assert main(argv) == 2, f"`{command}` without matplotlib"
+            assert "pip install 'ldlkit[plot]'" in capsys.readouterr().err
             continue
         if (
             long_reproductions_dry
