@@ -76,7 +76,13 @@ def acquire(path, what: str, *, purpose: str = "use it") -> None:
         if fcntl is None:  # pragma: no cover
             _HELD[key] = None
             return
-        fd = os.open(target, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fd = os.open(target, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise OSError(
+                f"cannot open the lock file {target} ({exc.strerror or exc}): serving or "
+                f"compacting needs write access to the folder of the {what}."
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
