@@ -10,6 +10,7 @@ import argparse
 import gc
 import ipaddress
 import sys
+import warnings
 
 
 def _fit(args: argparse.Namespace) -> int:
@@ -164,6 +165,8 @@ def _serve(args: argparse.Namespace) -> int:
         from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
 
         threadpool_limits(args.blas_threads)
+    # Requests carry rows, not column names: a model fitted on a DataFrame would warn on each.
+    warnings.filterwarnings("ignore", message=".*does not have valid feature names")
     # The address is taken before the model is loaded: a port in use or a bad --host is one
     # line and status 2, not a "serving ..." line followed by uvicorn's own error.
     sock = _bind_socket(args.host, args.port)
