@@ -228,3 +228,19 @@ def test_trusted_old_file_is_converted_explicitly(tmp_path):
     loaded = load_model(old, with_header=True)
     assert loaded.header["format"] == 2 and loaded.header["model_id"] == "a" * 32
     np.testing.assert_array_equal(loaded.model.predict(X), model.predict(X))
+
+
+def test_spare_capacity_of_a_served_model_is_not_stored(tmp_path):
+    """A kNN model reserves room for appends while served; its file must not store that room."""
+    X, D = make_artificial(200, random_state=0)
+    model = AAKNN(k=3).fit(X, D)
+    save_model(model, tmp_path / "plain.ldl")
+    model.reserve(20_000)
+    model.partial_fit(X[:2], D[:2])
+    save_model(model, tmp_path / "served.ldl")
+    plain, served = (
+        (tmp_path / "plain.ldl").stat().st_size,
+        (tmp_path / "served.ldl").stat().st_size,
+    )
+    assert served < 1.2 * plain, (plain, served)
+    np.testing.assert_array_equal(load_model(tmp_path / "served.ldl").predict(X), model.predict(X))

@@ -179,6 +179,14 @@ class _Encoder:
         return {"O": _name_of(kind), "id": ref, "state": self.attributes(obj, path, depth)}
 
     def attributes(self, obj, path: str, depth: int) -> list:
+        found = self.live_state(obj)
+        trimmed = self.trimmed_state(obj, found)
+        if trimmed is not None:
+            found = trimmed
+        return [[k, self(v, f"{path}.{k}", depth + 1)] for k, v in found.items()]
+
+    @staticmethod
+    def live_state(obj) -> dict[str, Any]:
         found: dict[str, Any] = {}
         for cls in type(obj).__mro__:
             for slot in cls.__dict__.get("__slots__", ()):
@@ -189,7 +197,36 @@ class _Encoder:
                 except AttributeError:
                     pass
         found.update(getattr(obj, "__dict__", {}))
-        return [[k, self(v, f"{path}.{k}", depth + 1)] for k, v in found.items()]
+        return found
+
+    @staticmethod
+    def trimmed_state(obj, live: dict[str, Any]) -> dict[str, Any] | None:
+        """An ldlkit class's ``__getstate__`` result, where it only trims the live state.
+
+        Some classes drop spare capacity from their buffers when pickled (a row buffer grown
+        for appends). Their ``__getstate__`` is used when it returns the same attributes, each
+        either the live value, None (a cache dropped) or one of the same plain type (an array
+        for an array): loading then needs no ``__setstate__``. Any other ``__getstate__`` (one that packs values into
+        bytes, or drops attributes) is ignored and the live state is stored.
+        """
+        cls = type(obj)
+        getstate = getattr(cls, "__getstate__", None)
+        if not _is_ldlkit(cls.__module__) or getstate is None or getstate is object.__getstate__:
+            return None
+        try:
+            state = getstate(obj)
+        except Exception:  # noqa: BLE001 - fall back to the live state
+            return None
+        if not isinstance(state, dict) or set(state) != set(live):
+            return None
+        plain = (np.ndarray, list, tuple, dict, int, float, str, type(None))
+        for key, value in state.items():
+            old = live[key]
+            if value is old or value is None:  # unchanged, or a cache dropped
+                continue
+            if type(value) is not type(old) or not isinstance(value, plain):
+                return None
+        return state
 
     def dtype(self, dtype: np.dtype, path: str):
         if dtype.hasobject:
