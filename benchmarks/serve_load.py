@@ -13,7 +13,9 @@ Movie, and measures, each phase bounded in request count and duration:
 * closed loop, 1-row predicts from 4 clients: the most requests/s the server answers;
 * append throughput: one client appending 1-row and 10-row batches back to back (each durable:
   committed to the SQLite log with synchronous=FULL before the answer);
-* baseline in the same run: ``model.predict`` on one row in this process (no HTTP, no JSON).
+* baseline in the same run: ``model.predict`` on one row in this process (no HTTP, no JSON), and
+  the server's body parsing of 256 rows in this process: JSON (the row-by-row parser, and plain
+  ``json.loads`` for reference) against ``.npy``, median of alternating repeats.
 
 Client and server share the machine's cores, so the client's own CPU time is part of what is
 measured; the load average before and after is recorded (the machine may be shared). The
@@ -297,6 +299,31 @@ class HealthProbe:
         return summary(self.latencies, sum(self.latencies), 0)
 
 
+def body_parsing(X: np.ndarray, repeats: int = 7) -> dict:
+    """Median ms to turn a 256-row body into a float64 array, each way, alternating."""
+    from ldlkit._validation import check_features
+    from ldlkit.deploy._bodies import parse_body
+
+    as_json = json.dumps({"rows": X.tolist()}).encode()
+    as_npy = npy_body(X)
+    ways = {
+        "json_row_by_row": lambda: check_features(
+            parse_body(as_json, "application/json", ("rows",), max_rows=10**6, max_bytes=0)["rows"]
+        ),
+        "json_loads_reference": lambda: check_features(json.loads(as_json)["rows"]),
+        "npy": lambda: check_features(
+            parse_body(as_npy, "application/x-npy", ("rows",), max_rows=10**6, max_bytes=0)["rows"]
+        ),
+    }
+    times: dict[str, list[float]] = {name: [] for name in ways}
+    for _ in range(repeats):
+        for name, way in ways.items():
+            t0 = time.perf_counter()
+            way()
+            times[name].append(time.perf_counter() - t0)
+    return {name: round(float(np.median(t)) * 1e3, 2) for name, t in times.items()}
+
+
 def npy_body(X: np.ndarray) -> bytes:
     import io
 
@@ -380,6 +407,7 @@ def main() -> None:
     model.predict(Xq[:256])
     in_process_256 = time.perf_counter() - t0
 
+    parsing = body_parsing(Xq[:256])
     results: dict = {
         "machine": {
             "cpus": os.cpu_count(),
@@ -394,6 +422,7 @@ def main() -> None:
         "baseline_in_process": {
             "predict_1row": summary(in_process, sum(in_process), 0),
             "predict_256rows_ms": round(in_process_256 * 1e3, 1),
+            "parse_256rows_ms": parsing,
         },
     }  # fmt: skip
     proc, url = start_server(path, tmp / "updates.sqlite", args.cores)
