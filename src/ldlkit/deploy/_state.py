@@ -206,8 +206,8 @@ class _Encoder:
         Some classes drop spare capacity from their buffers when pickled (a row buffer grown
         for appends). Their ``__getstate__`` is used when it returns the same attributes, each
         either the live value, None (a cache dropped) or one of the same plain type (an array
-        for an array): loading then needs no ``__setstate__``. Any other ``__getstate__`` (one that packs values into
-        bytes, or drops attributes) is ignored and the live state is stored.
+        for an array): loading then needs no ``__setstate__``. Any other ``__getstate__`` (one
+        that packs values into bytes, or drops attributes) is ignored; the live state is stored.
         """
         cls = type(obj)
         getstate = getattr(cls, "__getstate__", None)
