@@ -177,6 +177,8 @@ def test_old_pickle_file_is_refused_without_running_it(tmp_path):
         {"TY": "os:system"},
         {"FN": "os:system"},
         {"FN": "builtins:exec"},
+        {"FN": "ldlkit.deploy._persistence:write_atomically"},  # no functions, not even ldlkit's
+        {"TY": "ldlkit.deploy._persistence:ModelFile"},  # classes as values: builtins, numpy
         {"O": "ldlkit.deploy._persistence:load_model", "id": 0, "state": []},  # not a class
         {"UF": "system"},
         {"DT": "|O"},  # object dtype

@@ -13,8 +13,12 @@ What can be stored:
 - numpy arrays (object arrays element by element), numpy scalars and dtypes, numpy's scalar
   types and ufuncs;
 - instances of ldlkit's own classes (any class defined in the ``ldlkit`` package), stored as
-  their attributes (``__dict__`` and ``__slots__``): the live state, not ``__getstate__``, so an
-  estimator's own pickling code is never involved; ldlkit's enums and functions by name;
+  their attributes (``__dict__`` and ``__slots__``) and rebuilt without their ``__setstate__``,
+  so an estimator's own pickling code never runs on load (a ``__getstate__`` is used at save
+  time only where it merely trims the live state, see ``_Encoder.trimmed_state``); ldlkit's
+  enums by name;
+- classes themselves only when they are builtins or numpy scalar types (``np.float32``);
+  functions never (a model file cannot make a prediction call something it names);
 - with torch: tensors (as arrays, with their dtype, device and ``requires_grad``; parameters as
   parameters), ``torch.device``, ``torch.dtype``, ``torch.Size``, ``torch.Generator`` (its
   state), modules of ``torch.nn`` and optimizers of ``torch.optim`` (their attributes, restored
@@ -38,7 +42,6 @@ import importlib
 import math
 import sys
 import threading
-import types
 from typing import Any
 
 import numpy as np
@@ -158,10 +161,6 @@ class _Encoder:
             return {"UF": obj.__name__}
         if isinstance(obj, enum.Enum) and _class_allowed(kind):
             return {"EN": _name_of(kind), "name": obj.name}
-        if isinstance(obj, types.FunctionType) and _is_ldlkit(obj.__module__):
-            if "<locals>" in obj.__qualname__ or obj.__name__ == "<lambda>":
-                raise UnsafeStateError(f"{path}: a local function or lambda cannot be stored.")
-            return {"FN": _name_of(obj)}
         module = kind.__module__ or ""
         if module.startswith("torch"):
             node = self.torch_object(obj, path, depth)
@@ -255,8 +254,6 @@ class _Encoder:
             return f"builtins:{cls.__name__}"
         if issubclass(cls, np.generic) and getattr(np, cls.__name__, None) is cls:
             return f"numpy:{cls.__name__}"
-        if _class_allowed(cls):
-            return _name_of(cls)
         raise UnsafeStateError(f"{path}: the class {cls.__module__}.{cls.__qualname__} cannot be "
                                "stored.")  # fmt: skip
 
@@ -373,8 +370,6 @@ class _Decoder:
             if not issubclass(cls, enum.Enum):
                 raise ValueError(f"{node['EN']} is not an enum")
             return cls[node["name"]]
-        if "FN" in node:
-            return _resolve_function(node["FN"])
         if "O" in node:
             return self.instance(node, depth)
         if any(tag in node for tag in ("TD", "DV", "TS", "GN", "TT")):
@@ -577,17 +572,7 @@ def _resolve_type(name) -> type:
         if not (isinstance(cls, type) and issubclass(cls, np.generic)):
             raise ValueError(f"{name} is not a numpy scalar type")
         return cls
-    return _resolve_class(name)
-
-
-def _resolve_function(name):
-    module, qualname = _split_name(name)
-    if not _is_ldlkit(module):
-        raise ValueError(f"the function {name} is not allowed")
-    func = _lookup(module, qualname)
-    if not isinstance(func, types.FunctionType) or func.__module__ != module:
-        raise ValueError(f"{name} is not an ldlkit function")
-    return func
+    raise ValueError(f"the type {name} is not allowed (builtins and numpy scalar types only)")
 
 
 def decode(tree, arrays) -> Any:
