@@ -246,3 +246,16 @@ def test_spare_capacity_of_a_served_model_is_not_stored(tmp_path):
     )
     assert served < 1.2 * plain, (plain, served)
     np.testing.assert_array_equal(load_model(tmp_path / "served.ldl").predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize("backend", ["torch", "faiss"])
+def test_knn_search_backends_round_trip_without_unpickling(tmp_path, backend, no_unpickling):
+    pytest.importorskip(backend)
+    X, D = make_artificial(80, random_state=0)
+    model = AAKNN(k=3, backend=backend).fit(X, D)
+    save_model(model, tmp_path / "m.ldl")
+    loaded = load_model(tmp_path / "m.ldl")
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    loaded.partial_fit(X[:2], D[:2])
+    model.partial_fit(X[:2], D[:2])
+    np.testing.assert_allclose(loaded.predict(X), model.predict(X))
