@@ -81,6 +81,7 @@ def test_port_in_use_bad_host_and_unreadable_model_are_one_line(model_file, tmp_
     garbage.write_bytes(b"not a model")
     _one_error_line(_ldlkit("serve", garbage, "--port", 0), "not an ldlkit model file")
     _one_error_line(_ldlkit("serve", tmp_path / "missing.ldl", "--port", 0), "does not exist")
+    _one_error_line(_ldlkit("serve", tmp_path, "--port", 0), "is not a model file")
     if os.geteuid() != 0:  # root reads any file
         model_file.chmod(0)
         _one_error_line(_ldlkit("serve", model_file, "--port", 0), "cannot be read")

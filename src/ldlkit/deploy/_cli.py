@@ -10,7 +10,6 @@ import argparse
 import gc
 import ipaddress
 import sys
-import warnings
 
 
 def _fit(args: argparse.Namespace) -> int:
@@ -166,6 +165,8 @@ def _serve(args: argparse.Namespace) -> int:
 
         threadpool_limits(args.blas_threads)
     # Requests carry rows, not column names: a model fitted on a DataFrame would warn on each.
+    import warnings
+
     warnings.filterwarnings("ignore", message=".*does not have valid feature names")
     # The address is taken before the model is loaded: a port in use or a bad --host is one
     # line and status 2, not a "serving ..." line followed by uvicorn's own error.

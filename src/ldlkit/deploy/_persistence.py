@@ -300,8 +300,10 @@ def write_atomically(path: Path, chunks) -> None:
 def read_header(path, *, formats: tuple[int, ...] = (FORMAT_VERSION,)) -> tuple[dict, bytes]:
     """Read and check a model file's header; return it and the (unverified) payload bytes."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"model file {path} does not exist.")
+    if not path.is_file():
+        raise ValueError(f"{path} is not a model file (it is a folder or a special file).")
     try:
         data = path.read_bytes()
     except OSError as exc:
