@@ -160,7 +160,7 @@ def test_concurrent_appends_and_predictions(start_server, model_file, data, tmp_
 # A server (the real app under uvicorn) whose write path stops at a chosen point, so that the
 # test can look at its predictions there and then kill -9 it: the targeted-kill fault trial.
 _STOPPING_SERVER = """
-import sys, time
+import os, sys, time
 from pathlib import Path
 import uvicorn
 from ldlkit.deploy import ModelService
@@ -169,10 +169,13 @@ from ldlkit.deploy._server import create_app
 model, log, port, where, reached = sys.argv[1:]
 service = ModelService(model, log)
 
+parent = os.getppid()
+
 def stop_here(*args, **kwargs):
     Path(reached).write_text(where)
-    while True:
-        time.sleep(1)  # until the test kills the process
+    while os.getppid() == parent:
+        time.sleep(0.2)  # until the test kills the process (or goes away itself)
+    os._exit(1)
 
 if where == "inside_commit":  # validated, the entry not yet committed
     service.log.commit = stop_here
