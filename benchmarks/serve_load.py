@@ -6,11 +6,16 @@ Movie, and measures, each phase bounded in request count and duration:
 * open loop, 1-row predicts at a fixed rate (default 50 requests/s): p50/p99 latency, measured
   from the time each request was *scheduled* (so a stalled server cannot hide its queue);
 * the same while another client appends 1 labelled row every 100 ms (10 rows/s);
-* closed loop, 256-row predicts (one client, back to back), without and with the appender;
+* closed loop, 256-row predicts (one client, back to back), without and with the appender; and
+  the same 256 rows sent as a binary ``.npy`` body (``application/x-npy``) beside JSON, with
+  ``/health`` polled every 20 ms meanwhile (how long a large body keeps the server from
+  answering);
 * closed loop, 1-row predicts from 4 clients: the most requests/s the server answers;
 * append throughput: one client appending 1-row and 10-row batches back to back (each durable:
   committed to the SQLite log with synchronous=FULL before the answer);
-* baseline in the same run: ``model.predict`` on one row in this process (no HTTP, no JSON).
+* baseline in the same run: ``model.predict`` on one row in this process (no HTTP, no JSON), and
+  the server's body parsing of 256 rows in this process: JSON (the row-by-row parser, and plain
+  ``json.loads`` for reference) against ``.npy``, median of alternating repeats.
 
 Client and server share the machine's cores, so the client's own CPU time is part of what is
 measured; the load average before and after is recorded (the machine may be shared). The
@@ -222,7 +227,15 @@ def open_loop(url: str, body: bytes, rate: float, count: int, duration: float) -
     return out
 
 
-def closed_loop(url: str, path: str, bodies, clients: int, count: int, duration: float) -> dict:
+def closed_loop(
+    url: str,
+    path: str,
+    bodies,
+    clients: int,
+    count: int,
+    duration: float,
+    content_type: str = "application/json",
+) -> dict:
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -237,7 +250,7 @@ def closed_loop(url: str, path: str, bodies, clients: int, count: int, duration:
             if i is None:
                 break
             t0 = time.perf_counter()
-            r = c.post(path, content=bodies(i), headers={"content-type": "application/json"})
+            r = c.post(path, content=bodies(i), headers={"content-type": content_type})
             t1 = time.perf_counter()
             with lock:
                 if r.status_code in (200, 201):
@@ -254,6 +267,69 @@ def closed_loop(url: str, path: str, bodies, clients: int, count: int, duration:
     out = summary(latencies, time.perf_counter() - start, errors[0])
     out["client_full_gc_ms"] = client_gc_pauses_ms(start)
     return out
+
+
+class HealthProbe:
+    """Polls ``/health`` every ``interval`` s in a background thread; latencies of the answers."""
+
+    def __init__(self, url: str, interval: float = 0.02) -> None:
+        self.url, self.interval = url, interval
+        self.latencies: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        c = httpx.Client(base_url=self.url, timeout=60)
+        while not self._stop.is_set():
+            t0 = time.perf_counter()
+            c.get("/health")
+            self.latencies.append(time.perf_counter() - t0)
+            self._stop.wait(self.interval)
+        c.close()
+
+    def __enter__(self) -> HealthProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def result(self) -> dict:
+        return summary(self.latencies, sum(self.latencies), 0)
+
+
+def body_parsing(X: np.ndarray, repeats: int = 7) -> dict:
+    """Median ms to turn a 256-row body into a float64 array, each way, alternating."""
+    from ldlkit._validation import check_features
+    from ldlkit.deploy._bodies import parse_body
+
+    as_json = json.dumps({"rows": X.tolist()}).encode()
+    as_npy = npy_body(X)
+    ways = {
+        "json_row_by_row": lambda: check_features(
+            parse_body(as_json, "application/json", ("rows",), max_rows=10**6, max_bytes=0)["rows"]
+        ),
+        "json_loads_reference": lambda: check_features(json.loads(as_json)["rows"]),
+        "npy": lambda: check_features(
+            parse_body(as_npy, "application/x-npy", ("rows",), max_rows=10**6, max_bytes=0)["rows"]
+        ),
+    }
+    times: dict[str, list[float]] = {name: [] for name in ways}
+    for _ in range(repeats):
+        for name, way in ways.items():
+            t0 = time.perf_counter()
+            way()
+            times[name].append(time.perf_counter() - t0)
+    return {name: round(float(np.median(t)) * 1e3, 2) for name, t in times.items()}
+
+
+def npy_body(X: np.ndarray) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(X, dtype=np.float64), allow_pickle=False)
+    return buffer.getvalue()
 
 
 class Appender:
@@ -331,6 +407,7 @@ def main() -> None:
     model.predict(Xq[:256])
     in_process_256 = time.perf_counter() - t0
 
+    parsing = body_parsing(Xq[:256])
     results: dict = {
         "machine": {
             "cpus": os.cpu_count(),
@@ -345,6 +422,7 @@ def main() -> None:
         "baseline_in_process": {
             "predict_1row": summary(in_process, sum(in_process), 0),
             "predict_256rows_ms": round(in_process_256 * 1e3, 1),
+            "parse_256rows_ms": parsing,
         },
     }  # fmt: skip
     proc, url = start_server(path, tmp / "updates.sqlite", args.cores)
@@ -370,6 +448,16 @@ def main() -> None:
                 url, "/predict", lambda i: batch, 1, args.batch_count, args.duration
             )
         phases["appender_during_256row_phase"] = app.result()
+        npy = npy_body(Xq[:256])
+        results["npy_body_bytes"] = {"256_rows": len(npy)}
+        for name, body, ctype in (("json", batch, "application/json"),
+                                  ("npy", npy, "application/x-npy")):  # fmt: skip
+            with HealthProbe(url) as probe:
+                phases[f"predict_256rows_{name}_body_closed_loop"] = closed_loop(
+                    url, "/predict", lambda i, b=body: b, 1, args.batch_count, args.duration,
+                    content_type=ctype,
+                )  # fmt: skip
+            phases[f"health_during_256row_{name}_predicts"] = probe.result()
         phases["predict_1row_closed_loop_4_clients"] = closed_loop(
             url, "/predict", lambda i: one, 4, args.count, min(args.duration, 10.0)
         )
@@ -393,6 +481,13 @@ def main() -> None:
     results["target"] = {
         "p99_1row_with_appends_ms": p99,
         "under_20ms": bool(p99 is not None and p99 < 20),
+    }
+    json_256 = results["phases"]["predict_256rows_json_body_closed_loop"]["p50_ms"]
+    npy_256 = results["phases"]["predict_256rows_npy_body_closed_loop"]["p50_ms"]
+    results["binary_vs_json_256rows"] = {
+        "json_p50_ms": json_256,
+        "npy_p50_ms": npy_256,
+        "speedup": round(json_256 / npy_256, 2) if json_256 and npy_256 else None,
     }
     text = json.dumps(results, indent=2)
     print(text)

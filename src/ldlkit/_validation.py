@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import numbers
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -146,6 +147,90 @@ def check_features(
             "pass data with the same columns as at fit time."
         )
     return arr
+
+
+def feature_names_of(X, *, name: str = "X") -> np.ndarray | None:
+    """The column names of a DataFrame-like ``X`` (pandas, polars, ...) when all are strings.
+
+    Returns an object array of the names, or None for arrays, lists and frames whose columns are
+    not named by strings (pandas' default integer columns), as scikit-learn does. Works without
+    pandas: anything with a ``columns`` attribute listing its column names counts.
+    """
+    if isinstance(X, np.ndarray | list | tuple) or sp.issparse(X):
+        return None
+    columns = getattr(X, "columns", None)
+    if columns is None or isinstance(columns, str):
+        return None
+    try:
+        names = list(columns)
+    except TypeError:
+        return None
+    strings = [isinstance(c, str) for c in names]
+    if not names or not any(strings):
+        return None
+    if not all(strings):
+        kinds = sorted({type(c).__name__ for c in names})
+        raise TypeError(
+            f"{name} has column names of several types ({', '.join(kinds)}); feature names are "
+            f"kept only when all are strings: convert them, e.g. {name}.columns = "
+            f"{name}.columns.astype(str)."
+        )
+    return np.asarray(names, dtype=object)
+
+
+def check_feature_names(
+    X, fitted: np.ndarray | None, *, name: str = "X", estimator: str = "the model"
+) -> None:
+    """Check ``X``'s column names against those seen at fit (``feature_names_in_``).
+
+    Names in another order, missing or unexpected raise a ValueError (the columns would be
+    matched by position, silently wrong). As in scikit-learn, names on only one side warn.
+    """
+    names = feature_names_of(X, name=name)
+    if fitted is None:
+        if names is not None:
+            warnings.warn(
+                f"{name} has feature names, but {estimator} was fitted without feature names; "
+                "its columns are taken by position.",
+                UserWarning,
+                stacklevel=3,
+            )
+        return
+    if names is None:
+        warnings.warn(
+            f"{name} does not have valid feature names, but {estimator} was fitted with feature "
+            "names; its columns are taken by position.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return
+    if len(names) == len(fitted) and all(a == b for a, b in zip(names, fitted, strict=True)):
+        return
+    seen, given = set(fitted), set(names)
+    missing = [str(n) for n in fitted if n not in given]
+    unexpected = [str(n) for n in names if n not in seen]
+
+    def show(items: list[str]) -> str:
+        return ", ".join(items[:5]) + (f" and {len(items) - 5} more" if len(items) > 5 else "")
+
+    if not missing and not unexpected and len(names) == len(fitted):
+        moved = next(i for i, (a, b) in enumerate(zip(names, fitted, strict=True)) if a != b)
+        raise ValueError(
+            f"{name} has the feature names seen at fit, but in another order (column {moved} is "
+            f"{names[moved]!r}, at fit it was {fitted[moved]!r}); reorder the columns, e.g. "
+            f"{name}[model.feature_names_in_]."
+        )
+    parts = []
+    if missing:
+        parts.append(f"missing: {show(missing)}")
+    if unexpected:
+        parts.append(f"not seen at fit: {show(unexpected)}")
+    if not parts:
+        parts.append("a column appears more than once")
+    raise ValueError(
+        f"{name}'s feature names differ from those seen at fit by {estimator} "
+        f"({'; '.join(parts)}); pass the same columns as at fit time."
+    )
 
 
 def check_distributions(

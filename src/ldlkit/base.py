@@ -41,10 +41,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._validation import (
     check_distributions,
+    check_feature_names,
     check_features,
     check_logical_labels,
     check_nonzero_rows,
     check_same_length,
+    feature_names_of,
     to_simplex,
 )
 
@@ -205,23 +207,32 @@ class _Template(_Registered, BaseEstimator):
         for name in vars(self).pop(_FITTED_NAMES, ()):
             vars(self).pop(name, None)
 
-    def _fit_transaction(self, X: np.ndarray, n_labels: int, work) -> None:
+    def _fit_transaction(self, X: np.ndarray, n_labels: int, work, feature_names=None) -> None:
         """Run ``work()`` on a fresh model; if it raises, leave the model unfitted.
 
         The attributes that appear during the fit are recorded, so that the next fit removes
         exactly them (attributes that scikit-learn itself sets on an estimator are untouched).
+        ``feature_names`` (a DataFrame's string column names) become ``feature_names_in_``.
         """
         self._reset()
         before = set(vars(self))
         try:
             self.n_features_in_ = X.shape[1]
             self.n_labels_ = n_labels
+            if feature_names is not None:
+                self.feature_names_in_ = feature_names
             work()
         except BaseException:
             for name in set(vars(self)) - before:
                 delattr(self, name)
             raise
         self._record_fitted(before)
+
+    def _check_feature_names(self, X) -> None:
+        """Refuse a DataFrame whose columns differ from (or are reordered from) the fit's."""
+        check_feature_names(
+            X, getattr(self, "feature_names_in_", None), estimator=type(self).__name__
+        )
 
     def _record_fitted(self, before: set[str]) -> None:
         created = set(vars(self)) - before - {_FITTED_NAMES}
@@ -273,8 +284,9 @@ class BaseLDL(_Template):
         self
         """
         self._validate_all_params()
+        names = feature_names_of(X)
         X, D = self._validate_training_data(X, D, renormalize=renormalize)
-        self._fit_transaction(X, D.shape[1], lambda: self._fit(X, D))
+        self._fit_transaction(X, D.shape[1], lambda: self._fit(X, D), names)
         return self
 
     @available_if(_has_partial_fit)
@@ -288,6 +300,7 @@ class BaseLDL(_Template):
         if not hasattr(self, "n_labels_"):
             return self.fit(X, D, renormalize=renormalize)
         self._validate_all_params()
+        self._check_feature_names(X)
         X, D = self._validate_training_data(
             X, D, renormalize=renormalize, min_samples=1, fitted=True
         )
@@ -299,6 +312,7 @@ class BaseLDL(_Template):
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Predict label distributions: an array (n_samples, n_labels) of rows on the simplex."""
         check_is_fitted(self, "n_labels_")
+        self._check_feature_names(X)
         X = check_features(X, n_features=self.n_features_in_)
         if get_tags(self).ldl.requires_nonzero_rows:
             check_nonzero_rows(X)
@@ -373,6 +387,7 @@ class BaseLabelEnhancer(_Template):
         self._validate_all_params()
         tags = get_tags(self).ldl
         self._require_torch_if_needed(tags)
+        names = feature_names_of(X)
         X = check_features(X)
         logical = check_logical_labels(logical)
         check_same_length(X=X, logical=logical)
@@ -387,7 +402,7 @@ class BaseLabelEnhancer(_Template):
         def work() -> None:
             self.label_distribution_ = to_simplex(self._fit_transform(X, logical))
 
-        self._fit_transaction(X, logical.shape[1], work)
+        self._fit_transaction(X, logical.shape[1], work, names)
         return self
 
     def fit_transform(self, X: ArrayLike, logical: ArrayLike) -> np.ndarray:
@@ -398,6 +413,7 @@ class BaseLabelEnhancer(_Template):
     def transform(self, X: ArrayLike) -> np.ndarray:
         """Label distributions for new rows (only enhancers that can map new rows)."""
         check_is_fitted(self, "label_distribution_")
+        self._check_feature_names(X)
         X = check_features(X, n_features=self.n_features_in_)
         if get_tags(self).ldl.requires_nonzero_rows:
             check_nonzero_rows(X)

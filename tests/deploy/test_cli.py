@@ -109,7 +109,7 @@ def test_compact_folds_the_log(files, capsys):
         compacted.predict(X[70:]), AAKNN().fit(X[:70], D[:70]).predict(X[70:]), atol=1e-12
     )
     # The log now extends c.ldl; the original file no longer matches it.
-    with pytest.raises(ValueError, match="belongs to another model file"):
+    with pytest.raises(ValueError, match="compacted into a newer model file"):
         ModelService(model)
 
 

@@ -3,8 +3,15 @@ duplicate or tear no row."""
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
 import sqlite3
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,10 +20,12 @@ pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 httpx = pytest.importorskip("httpx")
 
+import ldlkit  # noqa: E402
 from ldlkit.deploy import save_model  # noqa: E402
 from ldlkit.neighbors import AAKNN  # noqa: E402
 
 N_BASE = 150
+SRC = str(Path(ldlkit.__file__).resolve().parents[1])
 
 
 @pytest.fixture
@@ -146,3 +155,93 @@ def test_concurrent_appends_and_predictions(start_server, model_file, data, tmp_
     server.stop()
     server = start_server(model_file, log)
     np.testing.assert_array_equal(_predict(server.url, X[300:]), served)
+
+
+# A server (the real app under uvicorn) whose write path stops at a chosen point, so that the
+# test can look at its predictions there and then kill -9 it: the targeted-kill fault trial.
+_STOPPING_SERVER = """
+import os, sys, time
+from pathlib import Path
+import uvicorn
+from ldlkit.deploy import ModelService
+from ldlkit.deploy._server import create_app
+
+model, log, port, where, reached = sys.argv[1:]
+service = ModelService(model, log)
+
+parent = os.getppid()
+
+def stop_here(*args, **kwargs):
+    Path(reached).write_text(where)
+    while os.getppid() == parent:
+        time.sleep(0.2)  # until the test kills the process (or goes away itself)
+    os._exit(1)
+
+if where == "inside_commit":  # validated, the entry not yet committed
+    service.log.commit = stop_here
+else:  # committed, not yet applied to the model
+    service.model.partial_fit = stop_here
+uvicorn.run(create_app(service), host="127.0.0.1", port=int(port), log_level="warning")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("where", ["inside_commit", "after_commit"])
+def test_a_prediction_never_shows_a_change_that_a_kill_can_lose(
+    start_server, model_file, data, tmp_path, where
+):
+    X, D = data
+    log = tmp_path / "updates.sqlite"
+    script = tmp_path / "stopping_server.py"
+    script.write_text(_STOPPING_SERVER)
+    reached = tmp_path / "reached"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")])),
+    }
+    proc = subprocess.Popen([sys.executable, str(script), str(model_file), str(log), str(port),
+                             where, str(reached)], env=env)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
+            try:
+                if httpx.get(url + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        new = slice(N_BASE, N_BASE + 3)
+        probe = X[new]  # the new rows' own neighbourhood: any change there shows
+        before = _predict(url, probe)
+
+        def append_until_killed() -> None:
+            try:
+                _append(url, X[new], D[new])
+            except httpx.TransportError:  # the server is killed before it answers
+                pass
+
+        writer = threading.Thread(target=append_until_killed, daemon=True)
+        writer.start()
+        while not reached.exists():
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        # Stopped inside the write path: the change must not be visible.
+        np.testing.assert_array_equal(_predict(url, probe), before)
+        assert httpx.get(url + "/model").json()["n_rows"] == N_BASE
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        writer.join(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+    server = start_server(model_file, log)
+    n_rows = httpx.get(server.url + "/model").json()["n_rows"]
+    # Committed entries are durable and come back; an uncommitted one never existed.
+    assert n_rows == (N_BASE + 3 if where == "after_commit" else N_BASE)
+    if where == "inside_commit":
+        np.testing.assert_array_equal(_predict(server.url, probe), before)

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import ldlkit
 from ldlkit.datasets import make_artificial
 from ldlkit.deploy import ModelService, compact, load_model, save_model
-from ldlkit.deploy._service import ServiceDegraded, UnknownSample, WritesUnsupported
+from ldlkit.deploy._lock import LockHeld
+from ldlkit.deploy._service import LogWriteFailed, UnknownSample, WritesUnsupported
 from ldlkit.linear import SABFGS
 from ldlkit.neighbors import AAKNN
+
+SRC = str(Path(ldlkit.__file__).resolve().parents[1])
 
 needs_ids = pytest.mark.skipif(
     not hasattr(AAKNN, "remove_ids"), reason="stable row ids (AAKNN.remove_ids) not available"
@@ -153,7 +161,7 @@ def test_compaction_interrupted_before_the_log_was_rebound(saved, tmp_path):
         ModelService(older, restarted.log_path)
 
 
-def test_failed_log_write_undoes_the_append_and_stops_writes(saved, monkeypatch):
+def test_failed_log_write_changes_nothing_and_writes_go_on(saved, monkeypatch):
     path, X, D = saved
     service = ModelService(path)
     service.append(X[100:102], D[100:102])
@@ -162,17 +170,149 @@ def test_failed_log_write_undoes_the_append_and_stops_writes(saved, monkeypatch)
     def disk_full(*args, **kwargs):
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(service.log, "add", disk_full)
-    with pytest.raises(sqlite3.OperationalError):
-        service.append(X[102:105], D[102:105])
-    assert service.n_rows() == 102  # the rows were taken out of the model again
+    with monkeypatch.context() as patch:
+        patch.setattr(service.log, "add", disk_full)
+        with pytest.raises(LogWriteFailed, match="disk is full.*nothing was changed"):
+            service.append(X[102:105], D[102:105])
+        with pytest.raises(LogWriteFailed):
+            service.remove(0)
+    # Written ahead: the failed commit never reached the model, so it serves on unchanged.
+    assert service.n_rows() == 102 and service.degraded is None
     np.testing.assert_array_equal(service.predict(X), before)
-    assert "writes are refused" in service.degraded
-    with pytest.raises(ServiceDegraded):
-        service.append(X[105:106], D[105:106])
+    service.append(X[105:106], D[105:106])  # once the disk has room, writes go on
     service.close()
-    restarted = ModelService(path)  # a restart returns to the logged state and takes writes
-    assert restarted.n_rows() == 102 and restarted.degraded is None
-    np.testing.assert_array_equal(restarted.predict(X), before)
-    restarted.append(X[105:106], D[105:106])
+    restarted = ModelService(path)
+    assert restarted.n_rows() == 103 and restarted.degraded is None
     restarted.close()
+
+
+# -- write-ahead order ---------------------------------------------------------------------------
+@pytest.mark.parametrize("op", ["append", "remove"])
+def test_a_change_is_durable_before_any_prediction_sees_it(saved, op):
+    """At the moment the log commits, the model must not have taken the change yet; and a commit
+    that dies (a kill between validation and commit) leaves nothing visible."""
+    path, X, D = saved
+    service = ModelService(path)
+    before = service.predict(X)
+    seen = {}
+    commit = service.log.commit
+
+    def spying_commit():
+        seen["rows"] = service.n_rows()
+        seen["P"] = service.predict(X)
+        commit()
+
+    service.log.commit = spying_commit
+    if op == "append":
+        service.append(X[100:105], D[100:105])
+    else:
+        service.remove(7)
+    assert seen["rows"] == 100
+    np.testing.assert_array_equal(seen["P"], before)
+    assert service.n_rows() == (105 if op == "append" else 99)
+
+    def killed():
+        raise KeyboardInterrupt  # the process dies inside the commit
+
+    service.log.commit = killed
+    after = service.predict(X)
+    with pytest.raises(KeyboardInterrupt):
+        service.append(X[105:110], D[105:110])
+    np.testing.assert_array_equal(service.predict(X), after)  # never shown
+    service.log.commit = commit
+    service.close()
+
+
+# -- one writer --------------------------------------------------------------------------------
+def test_a_second_service_on_the_same_model_or_log_is_refused(saved, tmp_path):
+    path, X, D = saved
+    first = ModelService(path)
+    with pytest.raises(LockHeld, match=r"in use by pid \d+"):
+        ModelService(path)
+    with pytest.raises(LockHeld, match="update log"):
+        compact(tmp_path / "copy.ldl", first.log_path)
+    # Another process writing the model file (`ldlkit fit --out` over it) is refused too.
+    env = {**os.environ, "PYTHONPATH": SRC}
+    cmd = [sys.executable, "-m", "ldlkit.cli", "fit", "--dataset", "artificial", "--method",
+           "AAKNN", "--out", str(path)]  # fmt: skip
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("ldlkit: error: model file") and "in use by pid" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    first.append(X[100:101], D[100:101])  # the first one is unaffected
+    first.close()
+    ModelService(path).close()  # released on close
+
+
+# -- a log bound to its history -------------------------------------------------------------------
+def test_blank_missing_or_shorter_log_is_refused_and_new_log_starts_over(saved, tmp_path):
+    path, X, D = saved
+    service = ModelService(path)
+    for start in range(100, 120, 5):
+        service.append(X[start : start + 5], D[start : start + 5])
+    log = service.log_path
+    service.close()
+    assert load_model(path, with_header=True).header["folded_log"]["log_id"] == service.log.log_id
+    backup = tmp_path / "backup.sqlite"
+    with sqlite3.connect(log) as src, sqlite3.connect(backup) as dst:
+        src.backup(dst)
+    log.unlink()
+    with pytest.raises(ValueError, match="missing or empty.*--new-log"):
+        ModelService(path)
+    log.write_bytes(b"")
+    with pytest.raises(ValueError, match="missing or empty"):
+        ModelService(path)
+    log.unlink()
+    blank = tmp_path / "blank.sqlite"
+    from ldlkit.deploy import UpdateLog
+
+    UpdateLog(blank).close()
+    with pytest.raises(ValueError, match="another log"):
+        ModelService(path, blank)
+    # Shorter: the last two acknowledged entries cut out of the log.
+    with sqlite3.connect(backup) as db:
+        db.execute("DELETE FROM entries WHERE seq > 2")
+    with pytest.raises(ValueError, match="entries 3 to 4 were written but are missing"):
+        ModelService(path, backup)
+    # Starting over is explicit, and refused over a log that still holds entries.
+    with pytest.raises(ValueError, match="holds 2 entries"):
+        ModelService(path, backup, new_log=True)
+    fresh = ModelService(path, tmp_path / "fresh.sqlite", new_log=True)
+    assert fresh.n_rows() == 100 and fresh.replayed == 0
+    fresh.close()
+    ModelService(path, tmp_path / "fresh.sqlite").close()  # the model now names the new log
+
+
+def test_damaged_log_entries_name_the_file_and_the_entry(saved):
+    path, X, D = saved
+    service = ModelService(path)
+    service.append(X[100:103], D[100:103])
+    service.append(X[103:106], D[103:106])
+    log = service.log_path
+    service.close()
+    with sqlite3.connect(log) as db:
+        db.execute("UPDATE entries SET X = substr(X, 1, 20) WHERE seq = 2")
+    with pytest.raises(ValueError, match=rf"{log.name}, entry 2: X is cut"):
+        ModelService(path)
+    nan = np.full((3, X.shape[1]), np.nan).tobytes()
+    with sqlite3.connect(log) as db:
+        db.execute("UPDATE entries SET X = ? WHERE seq = 2", (nan,))
+    with pytest.raises(ValueError, match=r"entry 2: X holds NaN"):
+        ModelService(path)
+
+
+def test_zeroed_page_in_the_log_is_one_clear_error(saved):
+    path, X, D = saved
+    service = ModelService(path)
+    for start in range(100, 120, 2):
+        service.append(X[start : start + 2], D[start : start + 2])
+    log = service.log_path
+    service.close()
+    with sqlite3.connect(log) as db:  # move everything into the main file
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw = bytearray(log.read_bytes())
+    page = 4096
+    raw[page : 2 * page] = bytes(page)  # zero the second page
+    log.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match=rf"update log .*{log.name}.* (damaged|not a usable)"):
+        ModelService(path)

@@ -89,8 +89,8 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
         "predict",
         help="predict label distributions with a saved model",
         description="Predict with a model file from `ldlkit fit`. Input: .npz (array X), .npy, "
-        "or .csv of features; output by extension: .csv, .npy or .npz (array P). Model files "
-        "are pickles: load only files you trust.",
+        "or .csv of features; output by extension: .csv, .npy or .npz (array P). Loading a "
+        "model file runs no code from it (arrays and plain data, no pickle).",
     )
     parser.add_argument("model", metavar="MODEL")
     parser.add_argument("--data", required=True, metavar="FILE", help="feature rows")
@@ -107,6 +107,38 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _bind_socket(host: str, port: int):
+    """A listening socket on ``host:port``, or one clear error (bad host, port in use)."""
+    import socket
+
+    if not 0 <= port <= 65535:
+        raise ValueError(f"--port {port} is not a TCP port (0-65535).")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ValueError(
+            f"--host {host!r} is not an address or a known host name ({exc})."
+        ) from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        import errno
+
+        if exc.errno == errno.EADDRINUSE:
+            raise OSError(
+                f"port {port} on {host} is already in use (another server?); stop it or pass "
+                "another --port."
+            ) from None
+        raise OSError(f"cannot listen on {host}:{port} ({exc.strerror or exc}).") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -131,21 +163,35 @@ def _serve(args: argparse.Namespace) -> int:
         from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
 
         threadpool_limits(args.blas_threads)
-    service = ModelService(args.model, args.log, predict_slots=args.predict_threads)
+    # Requests carry rows, not column names: a model fitted on a DataFrame would warn on each.
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*does not have valid feature names")
+    # The address is taken before the model is loaded: a port in use or a bad --host is one
+    # line and status 2, not a "serving ..." line followed by uvicorn's own error.
+    sock = _bind_socket(args.host, args.port)
+    try:
+        service = ModelService(
+            args.model, args.log, predict_slots=args.predict_threads, new_log=args.new_log
+        )
+    except BaseException:
+        sock.close()
+        raise
     app = create_app(
         service, api_key=api_key, max_body_bytes=args.max_body_mb * 1024 * 1024,
         max_rows=args.max_rows,
     )  # fmt: skip
     info = service.describe()
+    port = sock.getsockname()[1]
     print(
         f"ldlkit: serving {info['method']} ({info.get('n_rows')} rows) from {args.model} on "
-        f"http://{args.host}:{args.port} (docs at /docs); update log {service.log_path}, "
+        f"http://{args.host}:{port} (docs at /docs); update log {service.log_path}, "
         f"{service.replayed} entries replayed; writes "
         f"{'need ' + API_KEY_ENV if api_key else 'open (no ' + API_KEY_ENV + ')'}",
         file=sys.stderr,
         flush=True,
     )
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level,
+    config = uvicorn.Config(app, host=args.host, port=port, log_level=args.log_level,
                             access_log=args.access_log)  # fmt: skip
     config.load()  # import the protocol modules now, so the freeze below covers them
     # A full garbage collection walks every live object: with the libraries and the model
@@ -155,9 +201,10 @@ def _serve(args: argparse.Namespace) -> int:
     gc.collect()
     gc.freeze()
     try:
-        uvicorn.Server(config).run()
+        uvicorn.Server(config).run(sockets=[sock])
     finally:
         service.close()
+        sock.close()
     return 0
 
 
@@ -171,9 +218,12 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("model", metavar="MODEL")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--port", type=int, default=8000, help="TCP port (0: any free one)")
     parser.add_argument("--log", default=None, metavar="FILE",
                         help="SQLite update log (default MODEL.updates.sqlite)")  # fmt: skip
+    parser.add_argument("--new-log", action="store_true",
+                        help="start a new, empty log on purpose: the model file's own log (if "
+                        "it had one) is no longer replayed")  # fmt: skip
     parser.add_argument("--max-rows", type=int, default=10_000, help="rows per request at most")
     parser.add_argument("--max-body-mb", type=int, default=32, help="request body limit (MiB)")
     parser.add_argument("--predict-threads", type=int, default=None, metavar="N",
@@ -214,5 +264,31 @@ def _add_compact(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_compact)
 
 
+def _convert(args: argparse.Namespace) -> int:
+    from ._persistence import convert_model
+
+    header = convert_model(args.model, args.out, trust=args.trust)
+    print(
+        f"converted {header['method']['class']} to model file format {header['format']} in "
+        f"{args.out or args.model} (model id kept: an update log bound to it still applies)"
+    )
+    return 0
+
+
+def _add_convert(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "convert-model",
+        help="rewrite a trusted pickle-based model file (format 1) in the current format",
+        description="Model files of format 1 are pickles, which run code when loaded; ldlkit "
+        "refuses to load them. This command unpickles one (so: only a file you made yourself) "
+        "and writes it as arrays and plain data, keeping its model id and log binding.",
+    )
+    parser.add_argument("model", metavar="MODEL")
+    parser.add_argument("--out", default=None, metavar="MODEL", help="new file (default MODEL)")
+    parser.add_argument("--trust", action="store_true", required=True,
+                        help="confirm the file is yours: converting runs its code")  # fmt: skip
+    parser.set_defaults(handler=_convert)
+
+
 #: Registered in ``ldlkit.cli.COMMANDS``.
-DEPLOY_COMMANDS = [_add_fit, _add_predict, _add_serve, _add_compact]
+DEPLOY_COMMANDS = [_add_fit, _add_predict, _add_serve, _add_compact, _add_convert]

@@ -1,17 +1,27 @@
-"""The HTTP JSON API of ``ldlkit serve`` (FastAPI + uvicorn, the ``serve`` extra).
+"""The HTTP API of ``ldlkit serve`` (FastAPI + uvicorn, the ``serve`` extra).
 
-Request bodies are parsed by hand (``json.loads`` then numpy) rather than by pydantic models:
-a 256-row Movie batch is half a million numbers, which pydantic validates an order of magnitude
-slower. The pydantic models below only document the bodies on the OpenAPI page.
+Request bodies are parsed by hand (``_bodies.py``: JSON row by row, or ``.npy``/``.npz``) rather
+than by pydantic models: a 256-row Movie batch is half a million numbers, which pydantic
+validates an order of magnitude slower. The pydantic models below only document the JSON bodies
+on the OpenAPI page. Parsing, validation and prediction run in worker threads, never on the
+event loop; a write's key is checked before its body is parsed.
 """
 
 import hmac
 import json
 import os
+import re
 
 import numpy as np
 
-from ._service import ModelService, ServiceDegraded, UnknownSample, WritesUnsupported
+from ._bodies import NPY, NPZ, BodyError, npy_bytes, parse_body
+from ._service import (
+    LogWriteFailed,
+    ModelService,
+    ServiceDegraded,
+    UnknownSample,
+    WritesUnsupported,
+)
 
 API_KEY_ENV = "LDLKIT_API_KEY"
 API_KEY_HEADER = "X-API-Key"
@@ -120,6 +130,14 @@ def create_app(
             status_code=422, content={"detail": f"{where}: {first.get('msg', 'invalid value')}"}
         )
 
+    def has_key(request: Request) -> bool:
+        given = request.headers.get(API_KEY_HEADER)
+        return (
+            api_key is not None
+            and given is not None
+            and hmac.compare_digest(given.encode(), api_key.encode())
+        )
+
     def require_key(request: Request) -> None:
         if api_key is None:
             return
@@ -129,104 +147,131 @@ def create_app(
         if not hmac.compare_digest(given.encode(), api_key.encode()):
             raise HTTPException(403, f"wrong {API_KEY_HEADER}.")
 
-    async def read_body(request: Request, fields: tuple[str, ...]) -> dict:
-        raw = await request.body()
+    def read_body(raw: bytes, content_type, fields: tuple[str, ...]) -> dict:
         try:
-            body = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise HTTPException(400, f"malformed JSON body: {exc}.") from None
-        if not isinstance(body, dict):
-            raise HTTPException(422, f"the body must be a JSON object with {', '.join(fields)}.")
-        missing = [f for f in fields if f not in body]
-        extra = sorted(set(body) - set(fields))
-        if missing or extra:
-            what = f"missing {', '.join(missing)}" if missing else f"unknown {', '.join(extra)}"
-            raise HTTPException(422, f"the body must have exactly {', '.join(fields)} ({what}).")
-        for name in fields:
-            rows = body[name]
-            if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-                raise HTTPException(422, f"{name} must be a list of rows (lists of numbers).")
-            if not rows:
-                raise HTTPException(422, f"{name} is empty; send at least one row.")
-            if len(rows) > max_rows:
-                raise HTTPException(
-                    413, f"{name} has {len(rows)} rows; at most {max_rows} per request."
-                )
-        return body
+            return parse_body(
+                raw, content_type, fields, max_rows=max_rows, max_bytes=max_body_bytes
+            )
+        except BodyError as exc:
+            raise HTTPException(exc.status, str(exc)) from None
 
-    def as_json(payload) -> Response:
-        return Response(json.dumps(payload, allow_nan=False), media_type="application/json")
+    def respond(request: Request, key: str, values: np.ndarray, **extra):
+        if NPY in request.headers.get("accept", ""):
+            return Response(npy_bytes(values), media_type=NPY)
+        return Response(
+            json.dumps({key: np.asarray(values).tolist(), **extra}, allow_nan=False),
+            media_type="application/json",
+        )
 
     def bad_input(exc: Exception) -> HTTPException:
         return HTTPException(422, str(exc))
+
+    def write_errors(exc: Exception) -> HTTPException:
+        if isinstance(exc, WritesUnsupported):
+            return HTTPException(405, str(exc))
+        if isinstance(exc, UnknownSample):
+            return HTTPException(404, str(exc))
+        if isinstance(exc, LogWriteFailed | ServiceDegraded):
+            return HTTPException(503, str(exc))
+        return HTTPException(422, str(exc))
+
+    binary_doc = {
+        NPY: {"schema": {"type": "string", "format": "binary"}},
+        NPZ: {"schema": {"type": "string", "format": "binary"}},
+    }
 
     @app.get("/health", summary="liveness: 200 while the model is loaded")
     def health():
         return {"status": "degraded" if service.degraded else "ok", "rows": service.n_rows()}
 
-    @app.get("/model", summary="method, parameters, rows, labels and versions")
-    def model_info():
-        return service.describe()
+    @app.get(
+        "/model",
+        summary="method, parameters, rows, labels and versions (paths and ids need the key)",
+    )
+    def model_info(request: Request):
+        return service.describe(private=has_key(request))
 
     @app.post(
         "/predict",
         summary="label distributions of a batch of feature rows",
+        description=f'JSON ``{{"rows": [[...], ...]}}``, or the rows as one ``.npy`` array '
+        f"({NPY}). Send ``Accept: {NPY}`` to get the distributions as an ``.npy`` array.",
         openapi_extra={
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": PredictBody.model_json_schema()}},
+                "content": {
+                    "application/json": {"schema": PredictBody.model_json_schema()},
+                    **binary_doc,
+                },
             }
         },
     )
     async def predict(request: Request):
-        body = await read_body(request, ("rows",))
-        try:
-            X = service.check_rows(body["rows"])
-        except (ValueError, TypeError) as exc:
-            raise bad_input(exc) from None
-        P = await run_in_threadpool(service.predict, X)
-        return as_json({"distributions": np.asarray(P).tolist()})
+        raw = await request.body()
+        content_type = request.headers.get("content-type")
+
+        def work():
+            body = read_body(raw, content_type, ("rows",))
+            try:
+                X = service.check_rows(body["rows"])
+            except (ValueError, TypeError) as exc:
+                raise bad_input(exc) from None
+            return service.predict(X)
+
+        P = await run_in_threadpool(work)
+        return respond(request, "distributions", P)
 
     @app.post(
         "/samples",
         status_code=201,
         summary="append labelled rows (partial_fit); returns their stable ids once durable",
+        description=f"JSON with ``rows`` and ``distributions``, or an ``.npz`` archive ({NPZ}) "
+        "holding the arrays ``rows`` and ``distributions``.",
         openapi_extra={
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": SamplesBody.model_json_schema()}},
+                "content": {
+                    "application/json": {"schema": SamplesBody.model_json_schema()},
+                    NPZ: binary_doc[NPZ],
+                },
             }
         },
     )
     async def add_samples(request: Request):
-        require_key(request)
-        body = await read_body(request, ("rows", "distributions"))
-        try:
-            ids = await run_in_threadpool(service.append, body["rows"], body["distributions"])
-        except WritesUnsupported as exc:
-            raise HTTPException(405, str(exc)) from None
-        except ServiceDegraded as exc:
-            raise HTTPException(503, str(exc)) from None
-        except (ValueError, TypeError) as exc:
-            raise bad_input(exc) from None
+        require_key(request)  # before the body is parsed
+        raw = await request.body()
+        content_type = request.headers.get("content-type")
+
+        def work():
+            body = read_body(raw, content_type, ("rows", "distributions"))
+            try:
+                return service.append(body["rows"], body["distributions"])
+            except (WritesUnsupported, LogWriteFailed, ServiceDegraded, ValueError,
+                    TypeError) as exc:  # fmt: skip
+                raise write_errors(exc) from None
+
+        ids = await run_in_threadpool(work)
         return JSONResponse(
             status_code=201, content={"ids": ids.tolist(), "rows": service.n_rows()}
         )
 
     @app.delete("/samples/{sample_id}", summary="remove one training row by its stable id")
-    async def remove_sample(sample_id: int, request: Request):
-        require_key(request)
-        try:
-            await run_in_threadpool(service.remove, sample_id)
-        except WritesUnsupported as exc:
-            raise HTTPException(405, str(exc)) from None
-        except UnknownSample as exc:
-            raise HTTPException(404, str(exc)) from None
-        except ServiceDegraded as exc:
-            raise HTTPException(503, str(exc)) from None
-        except ValueError as exc:  # e.g. it is the last row
-            raise HTTPException(409, str(exc)) from None
-        return {"removed": sample_id, "rows": service.n_rows()}
+    async def remove_sample(sample_id: str, request: Request):
+        require_key(request)  # before the id is parsed
+        if not re.fullmatch(r"-?[0-9]{1,18}", sample_id):
+            raise HTTPException(422, f"sample_id must be an integer id, got {sample_id[:40]!r}.")
+        row = int(sample_id)
+
+        def work():
+            try:
+                service.remove(row)
+            except (WritesUnsupported, UnknownSample, LogWriteFailed, ServiceDegraded) as exc:
+                raise write_errors(exc) from None
+            except ValueError as exc:  # e.g. it is the last row
+                raise HTTPException(409, str(exc)) from None
+
+        await run_in_threadpool(work)
+        return {"removed": row, "rows": service.n_rows()}
 
     return _BodyLimit(app, max_body_bytes) if max_body_bytes else app
 

@@ -390,6 +390,7 @@ class _NeighborsBase(BaseLDL):
         changed.
         """
         check_is_fitted(self, "n_labels_")
+        self._check_feature_names(X)
         snapshot = self._snap()
         arr = _query_array(X, self.n_features_in_)
         nonzero = get_tags(self).ldl.requires_nonzero_rows
