@@ -40,7 +40,7 @@ extensions = [
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
-exclude_patterns = ["_build", "README.md", "Thumbs.db", ".DS_Store", "**/*.ipynb", "auto_examples/*.md5"]
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**/*.ipynb", "auto_examples/*.md5"]
 templates_path = ["_templates"]
 
 # --- MyST: the existing Markdown pages, unchanged ---------------------------------------------
@@ -114,7 +114,7 @@ html_theme_options = {
     "navbar_align": "left",
     "show_toc_level": 2,
     "navigation_with_keys": False,
-    "header_links_before_dropdown": 6,
+    "header_links_before_dropdown": 5,
     "secondary_sidebar_items": ["page-toc"],
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],

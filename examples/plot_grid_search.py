@@ -7,6 +7,8 @@ as usual. :func:`ldlkit.metrics.get_scorer` and :func:`ldlkit.metrics.make_score
 metrics into scorers (distances negated, so that greater is better).
 """
 
+# ruff: noqa: E402 (a gallery example imports where each step needs it)
+
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
@@ -37,8 +39,13 @@ print("held-out scores:", evaluate(D_test, search.predict(X_test), ["kl_divergen
 # The validation curve of both scorers.
 ks = search.cv_results_["param_k"].astype(int)
 fig, ax1 = plt.subplots(figsize=(6, 3.5))
-ax1.errorbar(ks, -search.cv_results_["mean_test_neg_kl_divergence"],
-             yerr=search.cv_results_["std_test_neg_kl_divergence"], marker="o", label="KL")
+ax1.errorbar(
+    ks,
+    -search.cv_results_["mean_test_neg_kl_divergence"],
+    yerr=search.cv_results_["std_test_neg_kl_divergence"],
+    marker="o",
+    label="KL",
+)
 ax1.set_xscale("log", base=2)
 ax1.set_xlabel("k")
 ax1.set_ylabel("KL divergence (lower is better)")

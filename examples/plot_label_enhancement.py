@@ -8,6 +8,8 @@ the recovered distributions. On a benchmark with ground truth, the LE protocol b
 true distributions (:func:`~ldlkit.enhancement.binarize`) and scores what each enhancer recovers.
 """
 
+# ruff: noqa: E402 (a gallery example imports where each step needs it)
+
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
@@ -43,8 +45,12 @@ row = 0
 fig, ax = plt.subplots(figsize=(6, 3.2))
 labels = np.arange(D.shape[1])
 for i, (label, values) in enumerate(
-    [("true", D[row]), ("logical / sum", recovered["logical / sum"][row]),
-     ("LP", recovered["LP"][row]), ("GLLE", recovered["GLLE"][row])]
+    [
+        ("true", D[row]),
+        ("logical / sum", recovered["logical / sum"][row]),
+        ("LP", recovered["LP"][row]),
+        ("GLLE", recovered["GLLE"][row]),
+    ]
 ):
     ax.bar(labels + (i - 1.5) * 0.2, values, width=0.2, label=label)
 ax.set_xticks(labels)
@@ -73,9 +79,12 @@ print(f"AA-kNN on LP-enhanced labels: KL {from_logical.mean():.3f}")
 print(f"AA-kNN on the true distributions: KL {from_truth.mean():.3f}")
 
 fig, ax = plt.subplots(figsize=(4.5, 3))
-ax.bar(["LP + AA-kNN\n(logical labels)", "AA-kNN\n(true distributions)"],
-       [from_logical.mean(), from_truth.mean()],
-       yerr=[from_logical.std(), from_truth.std()], color=["tab:orange", "tab:blue"])
+ax.bar(
+    ["LP + AA-kNN\n(logical labels)", "AA-kNN\n(true distributions)"],
+    [from_logical.mean(), from_truth.mean()],
+    yerr=[from_logical.std(), from_truth.std()],
+    color=["tab:orange", "tab:blue"],
+)
 ax.set_ylabel("test KL divergence")
 fig.tight_layout()
 plt.show()

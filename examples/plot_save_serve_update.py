@@ -9,6 +9,8 @@ model file, answers predictions, and applies labelled rows with ``partial_fit``,
 update to a log first so that a restart replays it. Everything here runs in-process; no network.
 """
 
+# ruff: noqa: E402 (a gallery example imports where each step needs it)
+
 # %%
 import tempfile
 from pathlib import Path
@@ -28,11 +30,13 @@ X_query = X[600:]
 folder = Path(tempfile.mkdtemp())
 model = AAKNN(k=8).fit(X_train, D_train)
 header = save_model(model, folder / "model.ldl", training_data=(X_train, D_train))
-print("saved:", header["method"]["class"], header["n_rows"], "rows, ldlkit", header["ldlkit_version"])
+print("saved:", header["method"]["class"], header["n_rows"], "rows")
 
 loaded = load_model(folder / "model.ldl")
-print("identical predictions after loading:",
-      np.array_equal(loaded.predict(X_query), model.predict(X_query)))
+print(
+    "identical predictions after loading:",
+    np.array_equal(loaded.predict(X_query), model.predict(X_query)),
+)
 
 # %%
 # Serve: predictions, then online updates, durable in the update log.

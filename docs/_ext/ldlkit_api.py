@@ -34,6 +34,18 @@ logger = logging.getLogger(__name__)
 
 PACKAGE = "ldlkit"
 OUT_DIR = Path("api") / "generated"
+#: scikit-learn's metadata-routing plumbing, inherited by every estimator: documented by
+#: scikit-learn, and its docstrings refer to labels of scikit-learn's own site.
+EXCLUDED_MEMBERS = (
+    "get_metadata_routing",
+    "set_fit_request",
+    "set_partial_fit_request",
+    "set_score_request",
+    "set_predict_request",
+    "set_transform_request",
+    "set_fit_transform_request",
+    "set_output",
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -219,9 +231,7 @@ def _object_page(fqname: str, kind: str, citations: list[BibEntry], no_paper: st
     if kind == "class":
         out.append(
             f".. autoclass:: {name}\n   :members:\n   :inherited-members:\n"
-            "   :show-inheritance:\n   :exclude-members: get_metadata_routing, set_fit_request, set_partial_fit_request,"
-            " set_score_request, set_predict_request, set_transform_request,"
-            " set_fit_transform_request, set_output\n"
+            f"   :exclude-members: {', '.join(EXCLUDED_MEMBERS)}\n"
         )
         out.append(
             f".. minigallery:: {fqname}\n   :add-heading: Examples using ``{name}``\n"
@@ -362,9 +372,12 @@ def generate(app: Sphinx) -> None:
     (out / "estimators.rst").write_text(
         _estimators_page(estimators, canonical_of_class, cited, no_paper), encoding="utf-8"
     )
-    toc = ["estimators"] + sorted(modules)
+    toc = sorted(modules)
     (out / "modules.rst").write_text(
-        ".. toctree::\n   :maxdepth: 1\n\n" + "\n".join(f"   {t}" for t in toc) + "\n",
+        _title("Modules")
+        + "\n.. toctree::\n   :maxdepth: 1\n\n"
+        + "\n".join(f"   {t}" for t in toc)
+        + "\n",
         encoding="utf-8",
     )
     app.env.ldlkit_expected = _expected(modules, canonical, canonical_of_class)  # type: ignore
@@ -419,41 +432,49 @@ def _recompute():
     return modules, canonical, canonical_of_class
 
 
-def complete_index(app: Sphinx, docname: str, source: list[str]) -> None:
-    """Keep the index's page toctrees in step with the pages of ``docs/``.
-
-    A toctree entry naming a top-level page that no longer exists is dropped (family pages are
-    merged and renamed), and a top-level page that no toctree of the index names is added to a
-    "More pages" toctree, so a new page is in the navigation without an edit here.
-    """
-    if docname != app.config.root_doc:
-        return
-    srcdir = Path(app.srcdir)
-    pages = {p.stem for p in srcdir.glob("*.md")} | {p.stem for p in srcdir.glob("*.rst")}
-    pages.discard(app.config.root_doc)
-    text, kept, named, in_toctree = source[0], [], set(), False
-    for line in text.splitlines():
+def _toctree_entries(text: str) -> list[tuple[int, str]]:
+    """(line number, entry) of every entry of the MyST toctree fences of a page."""
+    entries, in_toctree = [], False
+    for i, line in enumerate(text.splitlines()):
         stripped = line.strip()
         if stripped.startswith("```{toctree}"):
             in_toctree = True
         elif in_toctree and stripped.startswith("```"):
             in_toctree = False
         elif in_toctree and stripped and not stripped.startswith(":"):
-            top = "/" not in stripped
-            if top and stripped not in pages:
-                continue
-            named.add(stripped)
-        kept.append(line)
-    extra = sorted(pages - named)
-    if extra:
-        kept += ["", "```{toctree}", ":caption: More pages", ":maxdepth: 1", ":hidden:", ""]
-        kept += extra + ["```", ""]
-    source[0] = "\n".join(kept) + "\n"
+            target = stripped.split("<")[-1].rstrip(">").strip() if "<" in stripped else stripped
+            entries.append((i, target))
+    return entries
+
+
+def complete_toctrees(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Keep the page toctrees of the top-level pages in step with the pages of ``docs/``.
+
+    A toctree entry naming a top-level page that does not exist is dropped (family pages get
+    merged and renamed), and a top-level page that no toctree names is added to a "More pages"
+    toctree of the index, so that a new page is in the navigation without an edit here.
+    """
+    if "/" in docname:
+        return
+    srcdir = Path(app.srcdir)
+    pages = {p.stem for p in srcdir.glob("*.md")} | {p.stem for p in srcdir.glob("*.rst")}
+    text = source[0]
+    drop = {i for i, target in _toctree_entries(text) if "/" not in target and target not in pages}
+    lines = [line for i, line in enumerate(text.splitlines()) if i not in drop]
+    if docname == app.config.root_doc:
+        named = {app.config.root_doc}
+        for page in srcdir.glob("*.md"):
+            named |= {t for _, t in _toctree_entries(page.read_text(encoding="utf-8"))}
+        extra = sorted(pages - named)
+        if extra:
+            lines += ["", "```{toctree}", ":caption: More pages", ":maxdepth: 1", ":hidden:", ""]
+            lines += extra + ["```", ""]
+    source[0] = "\n".join(lines) + "\n"
 
 
 def setup(app: Sphinx) -> dict:
     app.add_config_value("ldlkit_no_paper", {}, "env")
-    app.connect("source-read", complete_index)
+    app.connect("source-read", complete_toctrees)
     app.connect("builder-inited", generate)
     app.connect("env-check-consistency", check)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
