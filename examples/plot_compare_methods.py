@@ -8,8 +8,6 @@ worse than the reference, ``○`` significantly better. The figure shows each me
 standard deviation per metric.
 """
 
-# ruff: noqa: E402 (a gallery example imports where each step needs it)
-
 # %%
 # The data: SJAFFE when ``LDLKIT_DATA`` holds it, else the embedded artificial data.
 from ldlkit.datasets import find_dataset_file, load_dataset, make_artificial

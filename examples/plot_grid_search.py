@@ -7,8 +7,6 @@ as usual. :func:`ldlkit.metrics.get_scorer` and :func:`ldlkit.metrics.make_score
 metrics into scorers (distances negated, so that greater is better).
 """
 
-# ruff: noqa: E402 (a gallery example imports where each step needs it)
-
 # %%
 import matplotlib.pyplot as plt
 import numpy as np

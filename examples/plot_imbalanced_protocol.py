@@ -9,8 +9,6 @@ the uniform distribution is a row every method must be compared with: under this
 hard to beat.
 """
 
-# ruff: noqa: E402 (a gallery example imports where each step needs it)
-
 # %%
 # Movie when ``LDLKIT_DATA`` holds it (with its built-in protocol parameters), else the
 # artificial data with Movie's parameters.

@@ -8,8 +8,6 @@ same rows. This example grows a model batch by batch and times each update again
 from scratch on everything seen so far.
 """
 
-# ruff: noqa: E402 (a gallery example imports where each step needs it)
-
 # %%
 # A stream of 8 batches of 500 rows from the embedded artificial data.
 import time

@@ -8,8 +8,6 @@ the recovered distributions. On a benchmark with ground truth, the LE protocol b
 true distributions (:func:`~ldlkit.enhancement.binarize`) and scores what each enhancer recovers.
 """
 
-# ruff: noqa: E402 (a gallery example imports where each step needs it)
-
 # %%
 import matplotlib.pyplot as plt
 import numpy as np

@@ -9,8 +9,6 @@ them for a quick look (the report says the protocol was changed). Here: the UAKN
 Table 2 on SJAFFE, with one repeat of 2-fold CV instead of ten of 5-fold.
 """
 
-# ruff: noqa: E402 (a gallery example imports where each step needs it)
-
 # %%
 import warnings
 

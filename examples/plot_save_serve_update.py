@@ -9,8 +9,6 @@ model file, answers predictions, and applies labelled rows with ``partial_fit``,
 update to a log first so that a restart replays it. Everything here runs in-process; no network.
 """
 
-# ruff: noqa: E402 (a gallery example imports where each step needs it)
-
 # %%
 import tempfile
 from pathlib import Path
