@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,70 @@ def test_page_snippets_run(path, tmp_path, monkeypatch):
     for reason in run_page(path):
         # explicit markers must say why: a bare marker is not a reason
         assert len(reason.split(": ", 1)[1]) >= 10, reason
+
+
+# ---- the documentation build's API check (docs/_ext/ldlkit_api.py; needs the docs extra) ------
+
+
+def _api_extension():
+    pytest.importorskip("sphinx", reason="the API check is a Sphinx extension: ldlkit[docs]")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("ldlkit_api", DOCS / "_ext" / "ldlkit_api.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("ldlkit_api", module)  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+class _FakeObject:
+    def __init__(self, objtype):
+        self.objtype = objtype
+
+
+class _FakeEnv:
+    def __init__(self, expected, objects):
+        self.ldlkit_expected = expected
+        self._objects = objects
+
+    def get_domain(self, name):
+        return type("Domain", (), {"objects": self._objects})()
+
+
+def test_the_api_check_fails_for_a_public_name_without_a_page():
+    api = _api_extension()
+    from sphinx.errors import ExtensionError
+
+    modules, canonical, of_class = api._recompute()
+    expected = api._expected(modules, canonical, of_class)
+    assert expected["ldlkit.neighbors.UAKNN"] == "class"
+    assert expected["ldlkit.linear"] == "module"
+    documented = {name: _FakeObject(kind) for name, kind in expected.items()}
+    api.check(None, _FakeEnv(expected, documented))  # everything documented: passes
+    del documented["ldlkit.neighbors.UAKNN"]
+    with pytest.raises(ExtensionError, match=r"ldlkit\.neighbors\.UAKNN"):
+        api.check(None, _FakeEnv(expected, documented))
+
+
+def test_every_public_name_is_expected_once_under_its_own_module():
+    api = _api_extension()
+    modules, canonical, _ = api._recompute()
+    # a re-export is documented where it is defined, not twice
+    assert canonical[("ldlkit", "load_dataset")] == "ldlkit.datasets.load_dataset"
+    assert canonical[("ldlkit", "MeanPredictor")] == "ldlkit.dummy.MeanPredictor"
+    for module in modules.values():
+        for name in module.names:
+            assert (module.name, name) in canonical
+
+
+def test_every_registered_estimator_has_a_citation_or_a_stated_reason():
+    api = _api_extension()
+    from ldlkit.base import all_estimators
+
+    bib = api.parse_bib((DOCS / "references.bib").read_text(encoding="utf-8"))
+    cited = {name for entry in bib for name in entry.estimators}
+    assert all(entry.fields.get("title") and entry.fields.get("year") for entry in bib)
+    conf = (DOCS / "conf.py").read_text(encoding="utf-8")
+    no_paper = set(re.findall(r'^\s+"(\w+)": ', conf.split("ldlkit_no_paper = {")[1], re.M))
+    missing = [n for n, _ in all_estimators() if n not in cited and n not in no_paper]
+    assert not missing, f"add these estimators' papers to docs/references.bib: {missing}"
