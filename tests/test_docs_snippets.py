@@ -199,3 +199,19 @@ def test_every_registered_estimator_has_a_citation_or_a_stated_reason():
     no_paper = set(re.findall(r'^\s+"(\w+)": ', conf.split("ldlkit_no_paper = {")[1], re.M))
     missing = [n for n, _ in all_estimators() if n not in cited and n not in no_paper]
     assert not missing, f"add these estimators' papers to docs/references.bib: {missing}"
+
+
+def test_the_toctrees_follow_the_pages(tmp_path):
+    api = _api_extension()
+    for page in ("index", "guide", "datasets", "newpage"):
+        (tmp_path / f"{page}.md").write_text(f"# {page}\n", encoding="utf-8")
+    (tmp_path / "guide.md").write_text("```{toctree}\ndatasets\n```\n", encoding="utf-8")
+    app = type("App", (), {"srcdir": str(tmp_path)})()
+    app.config = type("Config", (), {"root_doc": "index"})()
+    source = ["# ldlkit\n\n```{toctree}\n:hidden:\n\nguide\nmerged-away\napi/index\n```\n"]
+    api.complete_toctrees(app, "index", source)
+    text = source[0]
+    assert "merged-away" not in text  # a page that no longer exists is dropped
+    assert "guide" in text and "api/index" in text  # existing and nested entries are kept
+    more = text.split(":caption: More pages", 1)[1]
+    assert "newpage" in more and "datasets" not in more  # only pages no toctree names
