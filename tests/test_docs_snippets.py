@@ -125,7 +125,13 @@ def test_there_are_pages_with_code():
     assert sum(len(python_blocks(p.read_text(encoding="utf-8"))) for p in PAGES) >= 10
 
 
-@pytest.mark.parametrize("path", PAGES_WITH_CODE, ids=[p.name for p in PAGES_WITH_CODE])
+def _page_param(path: Path):
+    # pages that train a torch network: minutes on a loaded 2-core machine (still run in CI)
+    slow = "ldlkit.neural" in path.read_text(encoding="utf-8")
+    return pytest.param(path, id=path.name, marks=[pytest.mark.slow] if slow else [])
+
+
+@pytest.mark.parametrize("path", [_page_param(p) for p in PAGES_WITH_CODE])
 def test_page_snippets_run(path, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
