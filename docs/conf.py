@@ -19,8 +19,6 @@ if (ROOT / "src" / "ldlkit").is_dir():  # document this checkout, also without a
     sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from ldlkit_gallery import pyplot_free_figures, reset  # noqa: E402
-
 import ldlkit  # noqa: E402
 
 project = "ldlkit"
@@ -108,8 +106,9 @@ sphinx_gallery_conf = {
     "show_memory": False,
     "download_all_examples": False,
     # ldlkit's own plotting functions return pyplot-free figures: scrape those as well.
-    "image_scrapers": ("matplotlib", pyplot_free_figures),
-    "reset_modules": ("matplotlib", "seaborn", reset),
+    # (named by string so that Sphinx can pickle the configuration; docs/_ext is on sys.path)
+    "image_scrapers": ("matplotlib", "ldlkit_gallery.pyplot_free_figures"),
+    "reset_modules": ("matplotlib", "seaborn", "ldlkit_gallery.reset"),
 }
 
 # --- HTML -------------------------------------------------------------------------------------

@@ -3,8 +3,8 @@
 ``ldlkit.experiments``' plotting functions build :class:`matplotlib.figure.Figure` objects
 directly (no pyplot state), which sphinx-gallery's matplotlib scraper does not see. This scraper
 saves every such figure that a gallery example holds in a variable, once, after the code block
-that made it. It is a module of its own (not a function in conf.py) so that Sphinx can pickle the
-gallery configuration.
+that made it. conf.py names it by string (``"ldlkit_gallery.pyplot_free_figures"``) so that
+Sphinx can pickle the gallery configuration.
 """
 
 from __future__ import annotations
