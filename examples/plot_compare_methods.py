@@ -4,8 +4,8 @@ Compare methods with significance markers
 
 Run three methods and the training-mean baseline under repeated k-fold cross-validation, then
 compare them with paired t-tests against a reference method: ``•`` marks a method significantly
-worse than the reference, ``○`` significantly better. The figure shows each method's mean and
-standard deviation per metric.
+worse than the reference, ``○`` significantly better. The figure shows each method's mean KL
+divergence and its standard deviation over the folds.
 """
 
 # %%

@@ -1,6 +1,6 @@
 """
-Label enhancement, then learning (``EnhancedLDL``)
-==================================================
+Label enhancement, then learning with ``EnhancedLDL``
+=====================================================
 
 Most data sets have 0/1 *logical* labels, not label distributions. A label enhancer recovers a
 distribution for each row from its features and logical labels; an LDL model then learns from
