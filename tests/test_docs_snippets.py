@@ -127,7 +127,8 @@ def test_there_are_pages_with_code():
 
 def _page_param(path: Path):
     # pages that train a torch network: minutes on a loaded 2-core machine (still run in CI)
-    slow = "ldlkit.neural" in path.read_text(encoding="utf-8")
+    code = "".join(c for _, c, _ in python_blocks(path.read_text(encoding="utf-8")))
+    slow = "ldlkit.neural" in code
     return pytest.param(path, id=path.name, marks=[pytest.mark.slow] if slow else [])
 
 
