@@ -136,7 +136,8 @@ def test_missing_dataset_offline_is_one_clear_error(isolated, monkeypatch):
         load_dataset("SJAFFE", download=False)
     mirror = (isolated / "empty-mirror").as_uri()
     monkeypatch.setenv("LDLKIT_DATA_URL", mirror)
-    with pytest.raises(DatasetNotFoundError, match=f"could not download SJAFFE from {mirror}/SJAFFE"):
+    expected = f"could not download SJAFFE from {mirror}/SJAFFE"
+    with pytest.raises(DatasetNotFoundError, match=expected):
         load_dataset("SJAFFE")
 
 

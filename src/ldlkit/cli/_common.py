@@ -12,6 +12,9 @@ from collections.abc import Sequence
 #: The environment variable naming the dataset folders (``ldlkit.datasets.DATA_ENV``; repeated
 #: here so that building the parser does not import the datasets package).
 DATA_ENV = "LDLKIT_DATA"
+#: ``ldlkit.datasets.DATA_HOME_ENV`` and ``DATA_URL_ENV``, repeated for the same reason.
+DATA_HOME_ENV = "LDLKIT_DATA_HOME"
+DATA_URL_ENV = "LDLKIT_DATA_URL"
 
 
 class UserError(Exception):

@@ -1,4 +1,4 @@
-"""``ldlkit datasets list|info``."""
+"""``ldlkit datasets list|info|fetch``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import os
 
 from ._common import (
     DATA_ENV,
+    DATA_HOME_ENV,
+    DATA_URL_ENV,
+    UserError,
     _add_data_home,
     _formatter,
     _looks_like_path,
@@ -98,6 +101,58 @@ def _datasets_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _datasets_fetch(args: argparse.Namespace) -> int:
+    import sys
+
+    from ..datasets import (
+        DownloadError,
+        dataset_url,
+        fetch_dataset,
+        get_data_home,
+        get_dataset_info,
+        list_datasets,
+        verify_file,
+    )
+
+    if args.all == bool(args.names):
+        raise UserError(
+            "give the datasets to fetch (`ldlkit datasets fetch SJAFFE Movie`) or --all, not both."
+            if args.all
+            else "name the datasets to fetch (`ldlkit datasets list` shows them) or pass --all."
+        )
+    infos = [get_dataset_info(name) for name in args.names]  # unknown names: one line, first
+    if args.all:
+        infos = [get_dataset_info(name) for name in list_datasets()]
+    infos = [info for info in infos if not info.builtin]
+    folder = get_data_home(args.data_home)
+    failed = 0
+    for info in infos:
+        target = folder / f"{info.name}.mat"
+        if target.is_file() and not args.force and verify_file(target, info) is None:
+            print(f"{info.name}: already in {target} (verified)")
+            continue
+        url = dataset_url(info)
+        try:
+            path = fetch_dataset(
+                info.name,
+                data_home=args.data_home,
+                force=args.force,
+                timeout=args.timeout,
+                retries=args.retries,
+                progress=not args.quiet and None,
+            )
+        except DownloadError as exc:
+            print(f"ldlkit: error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        check = "sha256" if info.sha256 else "git blob SHA-1" if info.git_sha1 else "unverified"
+        print(f"{info.name}: downloaded from {url} to {path} ({check} checked)")
+    if failed:
+        print(f"ldlkit: error: {failed} of {len(infos)} downloads failed.", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _add_datasets(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "datasets",
@@ -108,9 +163,14 @@ def _add_datasets(sub: argparse._SubParsersAction) -> None:
             "user cache."
         ),
         formatter_class=_formatter,
-        epilog="examples:\n  ldlkit datasets list\n  ldlkit datasets info artificial\n",
+        epilog=(
+            "examples:\n  ldlkit datasets list\n  ldlkit datasets info artificial\n"
+            "  ldlkit datasets fetch SJAFFE Movie\n  ldlkit datasets fetch --all\n"
+        ),
     )
-    inner = parser.add_subparsers(dest="datasets_command", metavar="{list,info}", required=True)
+    inner = parser.add_subparsers(
+        dest="datasets_command", metavar="{list,info,fetch}", required=True
+    )
     p_list = inner.add_parser(
         "list",
         help="registered datasets, their shapes, and which are local",
@@ -133,3 +193,39 @@ def _add_datasets(sub: argparse._SubParsersAction) -> None:
     )
     _add_data_home(p_info)
     p_info.set_defaults(handler=_datasets_info)
+    p_fetch = inner.add_parser(
+        "fetch",
+        help="download registered datasets into the cache and verify them",
+        description=(
+            "Download registered datasets' files into --data-home or the user cache "
+            f"(${DATA_HOME_ENV}, else $XDG_CACHE_HOME/ldlkit), each verified against its "
+            "registered SHA-256 (or git blob SHA-1 prefix) before it is kept. Files come from "
+            f"${DATA_URL_ENV} (a mirror, or file:///folder) when set, else from the public "
+            "collection. A verified copy already there is kept."
+        ),
+        formatter_class=_formatter,
+        epilog=(
+            "examples:\n  ldlkit datasets fetch SJAFFE\n  ldlkit datasets fetch --all "
+            "--data-home ~/ldl-data\n"
+            f"  {DATA_URL_ENV}=file:///srv/ldl-mirror ldlkit datasets fetch Movie\n"
+        ),
+    )
+    p_fetch.add_argument("names", nargs="*", metavar="NAME", help="registered names or aliases")
+    p_fetch.add_argument("--all", action="store_true", help="every registered dataset")
+    p_fetch.add_argument(
+        "--force", action="store_true", help="download again even when a verified copy is there"
+    )
+    p_fetch.add_argument(
+        "--timeout", type=float, default=60.0, metavar="S",
+        help="seconds to wait for the connection and for each block of data (default 60)",
+    )  # fmt: skip
+    p_fetch.add_argument(
+        "--retries", type=int, default=3, metavar="N",
+        help="further attempts after a transfer that broke off (default 3)",
+    )  # fmt: skip
+    p_fetch.add_argument("--quiet", action="store_true", help="no progress bar")
+    p_fetch.add_argument(
+        "--data-home", default=None, metavar="DIR",
+        help="the folder to download into (default: the user cache; created if missing)",
+    )  # fmt: skip
+    p_fetch.set_defaults(handler=_datasets_fetch)
