@@ -9,13 +9,17 @@ from ._common import (
     _RUN_CONFIG,
     UserError,
     _add_data_home,
+    _add_data_options,
     _add_format,
     _add_seed,
     _check_dataset_names,
+    _check_extras,
+    _check_ildl_parameters,
     _check_method_names,
     _check_metric_names,
     _finished_keys,
     _formatter,
+    _load_datasets,
     _prepare_out,
     _report_methods_that_never_ran,
     _say_reused,
@@ -101,9 +105,16 @@ def _run(args: argparse.Namespace) -> int:
         ildl_parameters=args.ildl_parameters,
     )
     _check_dataset_names(args.datasets)
-    datasets = ex.expand_demo_datasets(args.datasets, random_state=args.seed)
     resolved = ex.resolve_methods(methods)
     _check_method_kinds(resolved, kind)
+    _check_extras(resolved)
+    datasets = _load_datasets(
+        ex.expand_demo_datasets(args.datasets, random_state=args.seed),
+        data_home=data_home,
+        labels=args.labels,
+        renormalize=args.renormalize,
+    )
+    _check_ildl_parameters(args.ildl_parameters, datasets)
     if args.reference is not None:
         reference, why = args.reference, "chosen with --reference"
     elif "UAKNN" in resolved:
@@ -191,10 +202,13 @@ examples:
   ldlkit run --methods MeanPredictor AAKNN --repeats 2 --out runs/demo --format csv
   ldlkit run --protocol ildl --ildl-parameters 1 2 2 0 --methods MeanPredictor AAKNN
   ldlkit run --datasets mydata.mat --methods MeanPredictor AAKNN:k=4
+  ldlkit run --datasets rows.csv --labels 6 --renormalize --methods AAKNN
   ldlkit run --list-methods
 
-Datasets are registered names (`ldlkit datasets list`), 'artificial' (the embedded toy data) or
-paths of your own .mat, .npz or .csv files. With --out, every finished fold is saved at once and
+Datasets are registered names (`ldlkit datasets list`; a missing file is downloaded and verified,
+or fetch it first with `ldlkit datasets fetch NAME`), 'artificial' (the embedded toy data) or
+paths of your own .mat, .npz or .csv files (docs/datasets.md: the same files every command reads).
+With --out, every finished fold is saved at once and
 rerunning the same command resumes; `ldlkit report DIR` rebuilds the table.
 """
 
@@ -286,6 +300,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
         help="save every finished fold in DIR/results.jsonl (created if missing); rerunning "
         "the same command resumes",
     )
+    _add_data_options(parser)
     _add_data_home(parser)
     _add_seed(parser)
     _add_format(parser)

@@ -689,7 +689,7 @@ def _read_arrays(path: Path, n_labels: int | None):
         return _read_npz(path)
     if suffix == ".csv":
         return _read_csv(path, n_labels)
-    advice = " (.npy holds features only: it is read where features are, e.g. by predict)"
+    advice = " (an .npy file holds one array: features only, which is what predict reads)"
     raise ValueError(
         f"unsupported file type {suffix!r} for {path}; use one of {SUPPORTED_SUFFIXES}"
         + (advice if suffix == ".npy" else "")
@@ -706,11 +706,11 @@ def _logical_message(D: np.ndarray, sums: np.ndarray, label: str) -> DatasetForm
         "GLLE().fit_transform(X, L)), train ldlkit.enhancement.EnhancedLDL on them, or load them "
         "as they are with logical=True; renormalize=True is refused because it would only "
         "spread each row evenly over its relevant labels.",
-        "Train an enhancer-plus-learner on them: `ldlkit fit --data FILE --method EnhancedLDL` "
-        "(label enhancement with GLLE, then AAKNN on the recovered distributions; "
-        "`ldlkit run` evaluates against true label distributions, which logical labels are "
-        "not); --renormalize is refused because it would only spread each row evenly over its "
-        "relevant labels.",
+        "Train an enhancer-plus-learner on them: `ldlkit fit --data FILE --enhancer GLLE "
+        "--method AAKNN` (label enhancement recovers distributions, an LDL learner learns them: "
+        "EnhancedLDL); `ldlkit run` evaluates against true label distributions, which logical "
+        "labels are not. --renormalize is refused because it would only spread each row "
+        "evenly over its relevant labels.",
         option="logical",
     )
 
