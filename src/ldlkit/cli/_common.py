@@ -312,7 +312,7 @@ def _check_ildl_parameters(parameters, datasets: Sequence) -> None:
                 )
 
 
-def _check_extras(resolved: dict) -> None:
+def _check_extras(resolved: dict, remedy: str = "leave {them} out of --methods") -> None:
     """Refuse, before any fold runs, a method whose optional extra (torch) is not installed."""
     from .._optional import torch_available
 
@@ -336,9 +336,10 @@ def _check_extras(resolved: dict) -> None:
                 needing.append(display)
                 break
     if needing:
+        them = "it" if len(needing) == 1 else "them"
+        alternative = f", or {remedy.format(them=them)}" if remedy else ""
         raise UserError(
             f"{', '.join(needing)} need{'s' * (len(needing) == 1)} PyTorch, which is not "
             "installed: `pip install 'ldlkit[torch]'` (for a CPU-only build, install torch from "
-            "the PyTorch CPU wheel index first), or leave "
-            f"{'it' if len(needing) == 1 else 'them'} out of --methods."
+            f"the PyTorch CPU wheel index first){alternative}."
         )
