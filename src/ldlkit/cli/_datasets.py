@@ -12,6 +12,7 @@ from ._common import (
     UserError,
     _add_data_home,
     _formatter,
+    _load_data,
     _looks_like_path,
 )
 
@@ -49,12 +50,13 @@ def _datasets_list(args: argparse.Namespace) -> int:
 def _datasets_info(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from ..datasets import find_dataset_file, get_dataset_info, load_dataset, load_file
+    from ..datasets import dataset_url, find_dataset_file, get_dataset_info
 
     name = args.name
     info = None
     if _looks_like_path(name):
-        bunch = load_file(name, renormalize=True)
+        # the loader every command uses; renormalised here so that the row sums can be shown
+        bunch = _load_data(name, labels=args.labels, renormalize=True)
         path = name
         print(f"{bunch.name}: {bunch.description}")
     elif name.lower() == "artificial" and not _registered(name):
@@ -77,10 +79,17 @@ def _datasets_info(args: argparse.Namespace) -> int:
             print(f"aliases: {', '.join(info.aliases)}")
         path = find_dataset_file(info.name, args.data_home)
         bunch = None
+        url = dataset_url(info)
+        if url is not None:
+            check = "sha256" if info.sha256 else f"git blob SHA-1 {info.git_sha1}..."
+            print(f"download: {url} (verified by {check})")
         if path is None and info.name.lower() != "artificial":
-            print("local file: not found (`ldlkit datasets list` shows the folders searched)")
+            print(
+                "local file: not found (`ldlkit datasets list` shows the folders searched"
+                + (f"; `ldlkit datasets fetch {info.name}` downloads it)" if url else ")")
+            )
             return 0
-        bunch = load_dataset(info.name, data_home=args.data_home, renormalize=True, download=False)
+        bunch = _load_data(info.name, data_home=args.data_home, renormalize=True, download=False)
     raw = bunch.row_sums
     X, D = bunch.features, bunch.labels
     if path is not None:
@@ -190,6 +199,13 @@ def _add_datasets(sub: argparse._SubParsersAction) -> None:
     )
     p_info.add_argument(
         "name", metavar="NAME", help="a registered name or the path of a .mat, .npz or .csv file"
+    )
+    p_info.add_argument(
+        "--labels",
+        type=int,
+        default=None,
+        metavar="N",
+        help="for a CSV without a label_<name> header: the last N columns are the label degrees",
     )
     _add_data_home(p_info)
     p_info.set_defaults(handler=_datasets_info)
