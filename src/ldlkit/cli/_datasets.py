@@ -110,6 +110,16 @@ def _datasets_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _verified_copy(info, data_home):
+    """A file of ``info`` on disk that passes the registry's check, or None."""
+    from ..datasets import find_dataset_file, verify_file
+
+    path = find_dataset_file(info.name, data_home)
+    if path is None or path.suffix.lower() != ".mat" or verify_file(path, info) is not None:
+        return None
+    return path
+
+
 def _datasets_fetch(args: argparse.Namespace) -> int:
     import sys
 
@@ -117,10 +127,8 @@ def _datasets_fetch(args: argparse.Namespace) -> int:
         DownloadError,
         dataset_url,
         fetch_dataset,
-        get_data_home,
         get_dataset_info,
         list_datasets,
-        verify_file,
     )
 
     if args.all == bool(args.names):
@@ -133,12 +141,11 @@ def _datasets_fetch(args: argparse.Namespace) -> int:
     if args.all:
         infos = [get_dataset_info(name) for name in list_datasets()]
     infos = [info for info in infos if not info.builtin]
-    folder = get_data_home(args.data_home)
     failed = 0
     for info in infos:
-        target = folder / f"{info.name}.mat"
-        if target.is_file() and not args.force and verify_file(target, info) is None:
-            print(f"{info.name}: already in {target} (verified)")
+        present = None if args.force else _verified_copy(info, args.data_home)
+        if present is not None:
+            print(f"{info.name}: already in {present} (verified)")
             continue
         url = dataset_url(info)
         try:
@@ -174,7 +181,7 @@ def _add_datasets(sub: argparse._SubParsersAction) -> None:
         formatter_class=_formatter,
         epilog=(
             "examples:\n  ldlkit datasets list\n  ldlkit datasets info artificial\n"
-            "  ldlkit datasets fetch SJAFFE Movie\n  ldlkit datasets fetch --all\n"
+            "  ldlkit datasets fetch SJAFFE Movie\n"
         ),
     )
     inner = parser.add_subparsers(
@@ -217,13 +224,15 @@ def _add_datasets(sub: argparse._SubParsersAction) -> None:
             f"(${DATA_HOME_ENV}, else $XDG_CACHE_HOME/ldlkit), each verified against its "
             "registered SHA-256 (or git blob SHA-1 prefix) before it is kept. Files come from "
             f"${DATA_URL_ENV} (a mirror, or file:///folder) when set, else from the public "
-            "collection. A verified copy already there is kept."
+            "collection. A verified copy already on disk (in the data folders, --data-home or the "
+            "cache) is used as it is; --force downloads again."
         ),
         formatter_class=_formatter,
         epilog=(
-            "examples:\n  ldlkit datasets fetch SJAFFE\n  ldlkit datasets fetch --all "
-            "--data-home ~/ldl-data\n"
-            f"  {DATA_URL_ENV}=file:///srv/ldl-mirror ldlkit datasets fetch Movie\n"
+            "examples:\n  ldlkit datasets fetch SJAFFE M2B\n\n"
+            "Every registered file: `ldlkit datasets fetch --all`. From a mirror or a local copy "
+            f"of the collection:\n  {DATA_URL_ENV}=file:///srv/ldl-mirror/ ldlkit datasets "
+            "fetch Movie\n"
         ),
     )
     p_fetch.add_argument("names", nargs="*", metavar="NAME", help="registered names or aliases")

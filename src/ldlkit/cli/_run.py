@@ -202,7 +202,6 @@ examples:
   ldlkit run --methods MeanPredictor AAKNN --repeats 2 --out runs/demo --format csv
   ldlkit run --protocol ildl --ildl-parameters 1 2 2 0 --methods MeanPredictor AAKNN
   ldlkit run --datasets mydata.mat --methods MeanPredictor AAKNN:k=4
-  ldlkit run --datasets rows.csv --labels 6 --renormalize --methods AAKNN
   ldlkit run --list-methods
 
 Datasets are registered names (`ldlkit datasets list`; a missing file is downloaded and verified,

@@ -350,9 +350,9 @@ def fetch_dataset(
     The file is ``{base}{name}.mat`` (base: ``$LDLKIT_DATA_URL``, a mirror or a local folder as
     ``file:///...``, else the public collection's address); it is saved as ``NAME.mat`` in
     ``data_home`` or the user cache (:func:`get_data_home`), written atomically and only after
-    its SHA-256 (or git blob SHA-1 prefix) matched the registry. A copy already in that folder
-    that passes the check is kept (``force=True`` downloads again); one that fails it is
-    replaced.
+    its SHA-256 (or git blob SHA-1 prefix) matched the registry. A ``.mat`` copy already on
+    disk (the folders :func:`find_dataset_file` searches) that passes the check is returned
+    instead (``force=True`` downloads again); a copy in the cache that fails it is replaced.
 
     Parameters
     ----------
@@ -394,10 +394,12 @@ def fetch_dataset(
             + ". "
             + ("" if info.builtin else _placement_hint(info, data_home))
         )
-    folder = get_data_home(data_home)
-    target = folder / f"{info.name}.mat"
-    if target.is_file() and not force and verify_file(target, info) is None:
-        return target
+    target = get_data_home(data_home) / f"{info.name}.mat"
+    if not force:
+        present = find_dataset_file(info.name, data_home)
+        if present is not None and present.suffix.lower() == ".mat":
+            if verify_file(present, info) is None:
+                return present
     try:
         return download_file(
             url, target, info=info, timeout=timeout, retries=retries, progress=progress
