@@ -12,6 +12,7 @@ from ._common import (
     _add_data_options,
     _add_format,
     _add_seed,
+    _check_counts,
     _check_dataset_names,
     _check_extras,
     _check_ildl_parameters,
@@ -53,6 +54,7 @@ def _reproduce(args: argparse.Namespace) -> int:
 
     if args.list or not args.name:
         return _reproduce_list()
+    _check_counts(args)
     repro = ex.get_reproduction(args.name)
     methods, _ = build_methods(repro)  # no estimator available: one line, before anything else
     _check_extras(methods, remedy="")

@@ -12,10 +12,12 @@ from ._common import (
     _add_data_options,
     _add_format,
     _add_seed,
+    _check_counts,
     _check_dataset_names,
     _check_extras,
     _check_ildl_parameters,
     _check_method_names,
+    _check_method_parameters,
     _check_metric_names,
     _finished_keys,
     _formatter,
@@ -62,6 +64,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"{title}: {', '.join(names) if names else '(none registered)'}")
         print(f"fast methods used by default: {', '.join(ex.fast_methods())}")
         return 0
+    _check_counts(args)
     _prepare_out(args.out)
     data_home = _with_data_home(args.data_home)
     _check_metric_names(args.metrics)
@@ -108,6 +111,7 @@ def _run(args: argparse.Namespace) -> int:
     resolved = ex.resolve_methods(methods)
     _check_method_kinds(resolved, kind)
     _check_extras(resolved)
+    _check_method_parameters(resolved)
     datasets = _load_datasets(
         ex.expand_demo_datasets(args.datasets, random_state=args.seed),
         data_home=data_home,
