@@ -277,11 +277,10 @@ def test_format_errors_carry_both_remedies(awkward):
         (["run", "--folds", "1"], "--folds 1: give at least 2 folds."),
         (["run", "--repeats", "0"], "--repeats 0: give at least 1 repeat."),
         (["run", "--n-jobs", "0"], "--n-jobs 0: give a positive number"),
-        (["run", "--methods", "AAKNN:k=0"], "--methods AAKNN:k=0: The 'k' parameter of AAKNN"),
         (["reproduce", "uaknn", "--folds", "1", "--dry-run"], "--folds 1: give at least 2"),
         (["reproduce", "uaknn", "--ildl-parameters", "1", "2", "2", "0", "--dry-run"],
          "--ildl-parameters applies to the ILDL protocol"),
     ],
 )  # fmt: skip
-def test_option_values_are_refused_in_the_options_names(argv, message, capsys):
+def test_counts_are_refused_in_the_options_names(argv, message, capsys):
     assert message in _error([*argv, "--quiet"] if argv[0] == "run" else argv, capsys)

@@ -348,20 +348,10 @@ def _check_extras(resolved: dict, remedy: str = "leave {them} out of --methods")
 def _check_counts(args: argparse.Namespace) -> None:
     """``--folds``, ``--repeats`` and ``--n-jobs`` in the options' own names, before anything."""
     if getattr(args, "folds", None) is not None and args.folds < 2:
-        raise UserError(f"--folds {args.folds}: give at least 2 folds.")
+        raise ValueError(f"--folds {args.folds}: give at least 2 folds.")
     if getattr(args, "repeats", None) is not None and args.repeats < 1:
-        raise UserError(f"--repeats {args.repeats}: give at least 1 repeat.")
+        raise ValueError(f"--repeats {args.repeats}: give at least 1 repeat.")
     if getattr(args, "n_jobs", None) == 0:
-        raise UserError("--n-jobs 0: give a positive number of parallel jobs, or -1 for all cores.")
-
-
-def _check_method_parameters(resolved: dict, option: str = "--methods") -> None:
-    """Parameter values every fold would refuse (``AAKNN:k=0``), refused once before any fold."""
-    for display, estimator in resolved.items():
-        validate = getattr(estimator, "_validate_params", None)
-        if validate is None:
-            continue
-        try:
-            validate()
-        except ValueError as exc:
-            raise UserError(f"{option} {display}: {exc}") from None
+        raise ValueError(
+            "--n-jobs 0: give a positive number of parallel jobs, or -1 for all cores."
+        )

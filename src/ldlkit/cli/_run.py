@@ -17,7 +17,6 @@ from ._common import (
     _check_extras,
     _check_ildl_parameters,
     _check_method_names,
-    _check_method_parameters,
     _check_metric_names,
     _finished_keys,
     _formatter,
@@ -111,7 +110,6 @@ def _run(args: argparse.Namespace) -> int:
     resolved = ex.resolve_methods(methods)
     _check_method_kinds(resolved, kind)
     _check_extras(resolved)
-    _check_method_parameters(resolved)
     datasets = _load_datasets(
         ex.expand_demo_datasets(args.datasets, random_state=args.seed),
         data_home=data_home,
