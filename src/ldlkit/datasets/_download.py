@@ -265,7 +265,12 @@ def download_file(
             f"cannot download {name} from {url}: cannot create the folder {folder} "
             f"({exc.strerror or exc})."
         ) from None
-    handle, tmp = tempfile.mkstemp(dir=folder, prefix=f".{destination.name}.", suffix=".part")
+    try:
+        handle, tmp = tempfile.mkstemp(dir=folder, prefix=f".{destination.name}.", suffix=".part")
+    except OSError as exc:
+        raise DownloadError(
+            f"cannot download {name} from {url}: cannot write in {folder} ({exc.strerror or exc})."
+        ) from None
     os.close(handle)
     part = Path(tmp)
     try:
