@@ -301,3 +301,15 @@ def test_fetch_then_run_with_an_empty_cache(empty_cache, server, tmp_path):
     assert cheb and 0 < float(cheb[0][header.index("mean")]) < 0.2
     assert len(server.requests) == 1  # run used the cached copy
     assert np.isfinite(float(cheb[0][header.index("mean")]))
+
+
+def test_run_downloads_a_missing_dataset_and_says_so(empty_cache, server, capsys):
+    argv = ["run", "--datasets", "SJAFFE", "--methods", "MeanPredictor", "--folds", "2",
+            "--quiet", "--format", "csv"]  # fmt: skip
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert f"SJAFFE is not on disk; downloading it from {server.base}SJAFFE.mat" in err
+    assert (empty_cache / "SJAFFE.mat").is_file()
+    server.modes["SJAFFE.mat"] = "corrupt"  # the cached copy is used, nothing is fetched again
+    assert main(argv) == 0
+    assert "downloading" not in capsys.readouterr().err and len(server.requests) == 1

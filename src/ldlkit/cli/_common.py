@@ -239,6 +239,8 @@ def _load_data(
 
     if labels is not None and labels < 2:
         raise UserError(f"--labels {labels}: give the number of label columns, at least 2.")
+    if download:
+        _announce_download(name, data_home)
     try:
         return load_dataset(
             name,
@@ -250,6 +252,23 @@ def _load_data(
         )
     except DatasetFormatError as exc:
         raise UserError(exc.command_line_message()) from None
+
+
+def _announce_download(name, data_home) -> None:
+    """One line on stderr before a registered dataset that is not on disk is downloaded."""
+    from ..datasets import dataset_url, find_dataset_file, get_data_home
+    from ..datasets._registry import DATASETS, registered_name
+
+    owner = registered_name(name) if isinstance(name, str) else None
+    if owner is None or _looks_like_path(name) or DATASETS[owner].builtin:
+        return
+    url = dataset_url(DATASETS[owner])
+    if url is not None and find_dataset_file(owner, data_home) is None:
+        print(
+            f"ldlkit: {owner} is not on disk; downloading it from {url} into "
+            f"{get_data_home(data_home)} (verified before use)",
+            file=sys.stderr,
+        )
 
 
 def _load_features(path, *, labels: int | None = None, n_features: int | None = None):
