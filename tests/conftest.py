@@ -7,7 +7,12 @@ import os
 import numpy as np
 import pytest
 
-from ldlkit.datasets import find_dataset_file, load_dataset, make_artificial
+from ldlkit.datasets import DATA_URL_ENV, find_dataset_file, load_dataset, make_artificial
+
+# No test reaches the internet: a registered dataset that is not on disk is "downloaded" from a
+# local folder that does not exist (a one-line error); tests that download set their own local
+# server. Set here, at import, so that the `ldlkit` subprocesses tests start inherit it.
+os.environ[DATA_URL_ENV] = "file:///nonexistent/ldlkit-test-mirror/"
 
 
 def _require_data() -> bool:

@@ -113,7 +113,7 @@ def test_an_import_error_inside_ldlkit_is_a_bug_but_a_missing_extra_is_not(monke
 
 
 def test_traceback_flag_shows_the_traceback_of_a_user_error():
-    with pytest.raises(ValueError, match="n_splits"):
+    with pytest.raises(ValueError, match="--folds 0"):
         main(["--traceback", "run", "--quiet", "--folds", "0"])
 
 
@@ -301,7 +301,7 @@ def test_mistakes_found_in_the_trial_fail_before_anything_runs(capsys):
     assert "Did you mean 'SJAFFE'" in _one_error_line(captured.err).replace("did", "Did")
     # A quick-run override the protocol refuses fails before the plan (and the --dry-run).
     assert main(["reproduce", "uaknn", "--folds", "0", "--dry-run"]) == 2
-    assert "n_splits" in _one_error_line(capsys.readouterr().err)
+    assert "--folds 0" in _one_error_line(capsys.readouterr().err)
     # The command line says how to give ILDL parameters, not the library's keyword.
     assert main(["run", "--quiet", "--protocol", "ildl", "--datasets", "artificial"]) == 2
     line = _one_error_line(capsys.readouterr().err)

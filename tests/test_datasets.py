@@ -23,7 +23,11 @@ from ldlkit.datasets import (
     register_dataset,
 )
 
-PROVIDED = [name for name, info in DATASETS.items() if info.sha256 is not None]
+#: The files provided beside the checkout (their SHA-256 are in its SHA256SUMS).
+PROVIDED = [
+    "SJAFFE", "SBU_3DFE", "Movie", "M2B", "SCUT_FBP", "emotion6", "Yeast_alpha", "Yeast_cdc",
+    "Yeast_diau", "Yeast_elu", "Yeast_heat", "Yeast_spo", "Yeast_spo5", "Yeast_spoem",
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -122,8 +126,18 @@ def test_register_refuses_silent_overwrite(scratch_dataset):
 
 
 # --- finding files -------------------------------------------------------------------------------
-def test_missing_dataset_offline_is_one_clear_error(isolated):
-    with pytest.raises(DatasetNotFoundError, match=r"'SJAFFE' was not found locally.*LDLKIT_DATA"):
+def test_missing_dataset_offline_is_one_clear_error(isolated, monkeypatch):
+    with pytest.raises(
+        DatasetNotFoundError,
+        match=r"'SJAFFE' was not found locally and downloading is disabled \(fetch it from "
+        r"\S+/SJAFFE\.mat with fetch_dataset\('SJAFFE'\) or `ldlkit datasets fetch SJAFFE`\)"
+        r".*LDLKIT_DATA",
+    ):
+        load_dataset("SJAFFE", download=False)
+    mirror = (isolated / "empty-mirror").as_uri()
+    monkeypatch.setenv("LDLKIT_DATA_URL", mirror)
+    expected = f"could not download SJAFFE from {mirror}/SJAFFE"
+    with pytest.raises(DatasetNotFoundError, match=expected):
         load_dataset("SJAFFE")
 
 

@@ -195,12 +195,12 @@ def test_le_protocol_refuses_ldl_methods(capsys):
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["--folds", "0"], "n_splits"),
-        (["--repeats", "0"], "n_repeats"),
-        (["--n-jobs", "0"], "n_jobs"),
+        (["--folds", "0"], "--folds 0"),
+        (["--repeats", "0"], "--repeats 0"),
+        (["--n-jobs", "0"], "--n-jobs 0"),
         (["--methods", "AAKNN:k"], "cannot read"),
         (["--datasets", "NoSuchData"], "unknown dataset"),
-        (["--protocol", "ildl", "--ildl-parameters", "1", "2", "9", "0"], "label index"),
+        (["--protocol", "ildl", "--ildl-parameters", "1", "2", "9", "0"], "is not a label of"),
     ],
 )
 def test_bad_run_arguments_give_one_line(capsys, arguments, message):

@@ -12,6 +12,9 @@ from collections.abc import Sequence
 #: The environment variable naming the dataset folders (``ldlkit.datasets.DATA_ENV``; repeated
 #: here so that building the parser does not import the datasets package).
 DATA_ENV = "LDLKIT_DATA"
+#: ``ldlkit.datasets.DATA_HOME_ENV`` and ``DATA_URL_ENV``, repeated for the same reason.
+DATA_HOME_ENV = "LDLKIT_DATA_HOME"
+DATA_URL_ENV = "LDLKIT_DATA_URL"
 
 
 class UserError(Exception):
@@ -115,18 +118,22 @@ def _check_method_names(names: Sequence[str]) -> None:
 
 
 def _check_metric_names(names: Sequence[str] | None) -> None:
+    """Unknown metric names fail at once; aliases are the Python API's (``kl``, ``neg_kl``)."""
     if not names:
         return
-    from ..metrics import METRICS, split_label_group
+    from ..metrics import _ALIASES, METRICS, get_metric, split_label_group
 
     for name in names:
         base, _group = split_label_group(name)
-        if base not in METRICS:
+        try:
+            get_metric(base)
+        except ValueError:
+            known = [*METRICS, *_ALIASES]
             raise UserError(
-                f"unknown metric {name!r}.{_suggest(name, list(METRICS))} Known: "
-                f"{', '.join(METRICS)} (head/tail forms such as euclidean_head under "
-                "--protocol ildl)."
-            )
+                f"unknown metric {name!r}.{_suggest(name, known)} Known: {', '.join(METRICS)} "
+                f"(aliases: {', '.join(f'{a}={m}' for a, m in _ALIASES.items())}; head/tail "
+                "forms such as euclidean_head under --protocol ildl)."
+            ) from None
 
 
 def _check_dataset_names(names: Sequence[str] | None) -> None:
@@ -197,3 +204,173 @@ def _report_methods_that_never_ran(results) -> int:
             )
             status = 1
     return status
+
+
+# -- data: every command reads files through ldlkit.datasets.load_dataset ------------------------
+def _add_data_options(parser: argparse.ArgumentParser, *, what: str = "datasets") -> None:
+    """``--labels N`` and ``--renormalize``: how to read a file of your own (docs/datasets.md)."""
+    parser.add_argument(
+        "--labels",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"for CSV {what} without a label_<name> header: the last N columns are the label "
+        "degrees (for .mat/.npz files it is checked against the file)",
+    )
+    parser.add_argument(
+        "--renormalize",
+        action="store_true",
+        help="divide label rows that do not sum to 1 by their sum (as stored in some public "
+        "files) instead of refusing them",
+    )
+
+
+def _load_data(
+    name,
+    *,
+    data_home=None,
+    labels: int | None = None,
+    renormalize: bool = False,
+    logical: bool = False,
+    download: bool = True,
+):
+    """The one loader (:func:`ldlkit.datasets.load_dataset`), its remedies in option terms."""
+    from ..datasets import DatasetFormatError, load_dataset
+
+    if labels is not None and labels < 2:
+        raise UserError(f"--labels {labels}: give the number of label columns, at least 2.")
+    if download:
+        _announce_download(name, data_home)
+    try:
+        return load_dataset(
+            name,
+            data_home=data_home,
+            n_labels=labels,
+            renormalize=renormalize,
+            logical=logical,
+            download=download,
+        )
+    except DatasetFormatError as exc:
+        raise UserError(exc.command_line_message()) from None
+
+
+def _announce_download(name, data_home) -> None:
+    """One line on stderr before a registered dataset that is not on disk is downloaded."""
+    from ..datasets import dataset_url, find_dataset_file, get_data_home
+    from ..datasets._registry import DATASETS, registered_name
+
+    owner = registered_name(name) if isinstance(name, str) else None
+    if owner is None or _looks_like_path(name) or DATASETS[owner].builtin:
+        return
+    url = dataset_url(DATASETS[owner])
+    if url is not None and find_dataset_file(owner, data_home) is None:
+        print(
+            f"ldlkit: {owner} is not on disk; downloading it from {url} into "
+            f"{get_data_home(data_home)} (verified before use)",
+            file=sys.stderr,
+        )
+
+
+def _load_features(path, *, labels: int | None = None, n_features: int | None = None):
+    """Feature rows of a file (the loader's layouts, plus .npy), remedies in option terms.
+
+    ``n_features``: the model's; a CSV with more columns than that is told about ``--labels``.
+    """
+    from ..datasets import DatasetFormatError, load_features
+
+    try:
+        X = load_features(path, n_labels=labels)
+    except DatasetFormatError as exc:
+        raise UserError(exc.command_line_message()) from None
+    extra = X.shape[1] - n_features if n_features is not None else 0
+    if extra > 0 and labels is None and str(path).lower().endswith(".csv"):
+        raise UserError(
+            f"{path} has {X.shape[1]} columns but the model was fitted on {n_features} "
+            f"features; if its last {extra} columns are label degrees, drop them with "
+            f"--labels {extra}."
+        )
+    return X
+
+
+def _load_datasets(
+    items: Sequence, *, data_home=None, labels=None, renormalize=False, download=True
+) -> list:
+    """Load every dataset a command names before it prints its plan, so that a bad file or a
+    missing option is one line first. Returns what ``run_experiment`` takes: ``(name, X, D)``
+    triples, except that a file of your own read without options stays a path (so that the
+    experiment's resume key keeps the file's checksum)."""
+    out = []
+    for item in items:
+        if isinstance(item, tuple):
+            out.append(item)
+            continue
+        bunch = _load_data(
+            item, data_home=data_home, labels=labels, renormalize=renormalize, download=download
+        )
+        own = bunch.get("sha256") is not None
+        if own and labels is None and not renormalize:
+            out.append(item)
+        else:
+            out.append((bunch.name, bunch.features, bunch.labels))
+    return out
+
+
+def _check_ildl_parameters(parameters, datasets: Sequence) -> None:
+    """``--ildl-parameters``' label indices against each loaded dataset's labels."""
+    if parameters is None:
+        return
+    for item in datasets:
+        if not isinstance(item, tuple):
+            continue
+        name, _, D = item
+        for what, value in (("LOW", parameters[2]), ("HIGH", parameters[3])):
+            if not float(value).is_integer() or not 0 <= int(value) < D.shape[1]:
+                raise UserError(
+                    f"--ildl-parameters: {what}={value:g} is not a label of {name}, which has "
+                    f"{D.shape[1]} labels (give an index from 0 to {D.shape[1] - 1})."
+                )
+
+
+def _check_extras(resolved: dict, remedy: str = "leave {them} out of --methods") -> None:
+    """Refuse, before any fold runs, a method whose optional extra (torch) is not installed."""
+    from .._optional import torch_available
+
+    if torch_available():
+        return
+    needing = []
+    for display, estimator in resolved.items():
+        parts = [estimator]
+        if hasattr(estimator, "get_params"):
+            parts += [
+                value
+                for value in estimator.get_params(deep=True).values()
+                if hasattr(value, "fit") and not isinstance(value, type)
+            ]
+        for part in parts:
+            try:
+                tags = part.__sklearn_tags__()
+            except (AttributeError, TypeError):
+                continue
+            if getattr(getattr(tags, "ldl", None), "requires_torch", False):
+                needing.append(display)
+                break
+    if needing:
+        them = "it" if len(needing) == 1 else "them"
+        alternative = f", or {remedy.format(them=them)}" if remedy else ""
+        raise UserError(
+            f"{', '.join(needing)} need{'s' * (len(needing) == 1)} PyTorch, which is not "
+            "installed: `pip install 'ldlkit[torch]'` (for a CPU-only build, install torch from "
+            f"the PyTorch CPU wheel index first){alternative}."
+        )
+
+
+def _check_counts(args: argparse.Namespace) -> None:
+    """``--folds``, ``--repeats`` and ``--n-jobs`` in the options' own names, before anything."""
+    if getattr(args, "folds", None) is not None and args.folds < 2:
+        raise ValueError(f"--folds {args.folds}: give at least 2 folds.")
+    if getattr(args, "repeats", None) is not None and args.repeats < 1:
+        raise ValueError(f"--repeats {args.repeats}: give at least 1 repeat.")
+    if getattr(args, "n_jobs", None) == 0:
+        raise ValueError(
+            "--n-jobs 0: give a positive number of parallel jobs, or -1 for all cores."
+        )

@@ -7,12 +7,19 @@ import sys
 
 from ._common import (
     _RUN_CONFIG,
+    UserError,
     _add_data_home,
+    _add_data_options,
     _add_format,
     _add_seed,
+    _check_counts,
     _check_dataset_names,
+    _check_extras,
+    _check_ildl_parameters,
     _finished_keys,
     _formatter,
+    _load_datasets,
+    _looks_like_path,
     _prepare_out,
     _report_methods_that_never_ran,
     _say_reused,
@@ -45,18 +52,35 @@ def _reproduce(args: argparse.Namespace) -> int:
 
     if args.list or not args.name:
         return _reproduce_list()
+    _check_counts(args)
     repro = ex.get_reproduction(args.name)
-    ex.build_methods(repro)  # no estimator available: one line, before anything is created
+    methods, _ = ex.build_methods(repro)  # no estimator available: one line, before anything else
+    _check_extras(methods, remedy="")
     repro.make_cv(args.folds, args.repeats)  # --folds 0, --repeats 2 under ILDL: one line
     _check_dataset_names(args.datasets)
     data_home = _with_data_home(args.data_home)
+    if repro.protocol_kind != "ildl" and args.ildl_parameters is not None:
+        raise UserError(
+            f"--ildl-parameters applies to the ILDL protocol; {repro.name} runs {repro.protocol}."
+        )
+    if repro.protocol_kind == "ildl" and args.ildl_parameters is None:
+        for name in args.datasets or repro.datasets:  # what the run checks, before the plan
+            try:
+                ex.imbalanced_parameters(_stem(name))
+            except ValueError as exc:
+                raise UserError(
+                    f"{str(exc).split('; pass parameters=')[0]}; give the rule with "
+                    "--ildl-parameters A B LOW HIGH (see `ldlkit reproduce --help`)."
+                ) from None
     default_out = str(Path("ldlkit-results") / repro.name)
     out = None if args.no_save else (default_out if args.out is None else args.out)
     if not args.dry_run:
         _prepare_out(out)
-    datasets = (
-        ex.expand_demo_datasets(args.datasets, random_state=args.seed) if args.datasets else None
-    )
+    chosen = ex.expand_demo_datasets(args.datasets or list(repro.datasets), random_state=args.seed)
+    # Every dataset is read (a dry run reads the local ones and downloads nothing) so that a bad
+    # file, a missing --labels/--renormalize or a wrong --ildl-parameters fails before the plan.
+    datasets, to_download = _read_datasets(chosen, args, data_home)
+    _check_ildl_parameters(args.ildl_parameters, datasets)
     if not args.quiet or args.dry_run:
         plan = ex.describe_reproduction_plan(
             repro,
@@ -65,6 +89,7 @@ def _reproduce(args: argparse.Namespace) -> int:
             n_repeats=args.repeats,
             n_jobs=args.n_jobs,
         )
+        plan += [f"  {line}" for line in to_download]
         if args.dry_run:  # the plan is the output
             print("\n".join(plan))
             return 0
@@ -82,6 +107,7 @@ def _reproduce(args: argparse.Namespace) -> int:
         random_state=args.seed,
         progress=not args.quiet,
         data_home=data_home,
+        ildl_parameters=args.ildl_parameters,
     )
     if out:
         _say_reused(report.results, before, out, args.quiet)
@@ -103,6 +129,46 @@ def _reproduce(args: argparse.Namespace) -> int:
     return _report_methods_that_never_ran(report.results)
 
 
+def _stem(name) -> str:
+    """A dataset's name as experiments record it: the registered name, or a path's file name
+    without suffix."""
+    from pathlib import Path
+
+    from ..datasets._registry import registered_name
+
+    if _looks_like_path(str(name)):
+        return Path(name).stem
+    return registered_name(str(name)) or str(name)
+
+
+def _read_datasets(items: list, args: argparse.Namespace, data_home) -> tuple[list, list[str]]:
+    """The datasets loaded as ``run_experiment`` takes them, and one line per dataset a dry
+    run did not read because it is not on disk yet (the real run downloads it)."""
+    from ..datasets import DatasetNotFoundError, dataset_url, get_dataset_info
+
+    if not args.dry_run:
+        return _load_datasets(
+            items, data_home=data_home, labels=args.labels, renormalize=args.renormalize
+        ), []
+    loaded, missing = [], []
+    for item in items:
+        try:
+            loaded += _load_datasets(
+                [item],
+                data_home=data_home,
+                labels=args.labels,
+                renormalize=args.renormalize,
+                download=False,
+            )
+        except DatasetNotFoundError:
+            if _looks_like_path(str(item)):
+                raise
+            url = dataset_url(get_dataset_info(item))
+            missing.append(f"{item}: not on disk; the run downloads and verifies it from {url}")
+            loaded.append(item)
+    return loaded, missing
+
+
 def _add_reproduce(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "reproduce",
@@ -121,6 +187,7 @@ def _add_reproduce(sub: argparse._SubParsersAction) -> None:
             "  ldlkit reproduce uaknn --dry-run       # the plan and expected time, no run\n"
             "  ldlkit reproduce uaknn-ablation --datasets artificial --folds 2 --no-save\n"
             "  ldlkit reproduce uaknn --datasets SJAFFE --folds 2 --repeats 1   # a quick check\n"
+            "  ldlkit reproduce ildl --datasets SJAFFE --ildl-parameters 1 2 2 0 --dry-run\n"
         ),
     )
     parser.add_argument(
@@ -138,6 +205,16 @@ def _add_reproduce(sub: argparse._SubParsersAction) -> None:
         default=None,
         metavar="NAME",
         help="run on these datasets instead of the paper's (names, 'artificial' or file paths)",
+    )
+    _add_data_options(parser)
+    parser.add_argument(
+        "--ildl-parameters",
+        type=float,
+        nargs=4,
+        metavar=("A", "B", "LOW", "HIGH"),
+        default=None,
+        help="the ILDL rule, for --datasets without built-in parameters (applied to every "
+        "dataset, as in `ldlkit run --protocol ildl`; see `ldlkit run --help`)",
     )
     parser.add_argument(
         "--folds", type=int, default=None, help="override the paper's folds (a quick run)"
@@ -164,7 +241,8 @@ def _add_reproduce(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--dry-run",
         action="store_true",
-        help="print what would run and the expected time, then stop",
+        help="check everything the run checks (methods, extras, folds, datasets and their "
+        "files, ILDL parameters), print what would run and the expected time, then stop",
     )
     _add_data_home(parser)
     _add_seed(parser)

@@ -9,13 +9,18 @@ from ._common import (
     _RUN_CONFIG,
     UserError,
     _add_data_home,
+    _add_data_options,
     _add_format,
     _add_seed,
+    _check_counts,
     _check_dataset_names,
+    _check_extras,
+    _check_ildl_parameters,
     _check_method_names,
     _check_metric_names,
     _finished_keys,
     _formatter,
+    _load_datasets,
     _prepare_out,
     _report_methods_that_never_ran,
     _say_reused,
@@ -59,6 +64,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"{title}: {', '.join(names) if names else '(none registered)'}")
         print(f"fast methods used by default: {', '.join(ex.fast_methods())}")
         return 0
+    _check_counts(args)
     _prepare_out(args.out)
     data_home = _with_data_home(args.data_home)
     _check_metric_names(args.metrics)
@@ -102,9 +108,16 @@ def _run(args: argparse.Namespace) -> int:
         ildl_parameters=args.ildl_parameters,
     )
     _check_dataset_names(args.datasets)
-    datasets = ex.expand_demo_datasets(args.datasets, random_state=args.seed)
     resolved = resolve_methods(methods)
     _check_method_kinds(resolved, kind)
+    _check_extras(resolved)
+    datasets = _load_datasets(
+        ex.expand_demo_datasets(args.datasets, random_state=args.seed),
+        data_home=data_home,
+        labels=args.labels,
+        renormalize=args.renormalize,
+    )
+    _check_ildl_parameters(args.ildl_parameters, datasets)
     demo_reference, demo_paper = ex.demo_reference(resolved)
     if args.reference is not None:
         reference, why = args.reference, "chosen with --reference"
@@ -199,8 +212,10 @@ examples:
   ldlkit run --datasets mydata.mat --methods MeanPredictor AAKNN:k=4
   ldlkit run --list-methods
 
-Datasets are registered names (`ldlkit datasets list`), 'artificial' (the embedded toy data) or
-paths of your own .mat, .npz or .csv files. With --out, every finished fold is saved at once and
+Datasets are registered names (`ldlkit datasets list`; a missing file is downloaded and verified,
+or fetch it first with `ldlkit datasets fetch NAME`), 'artificial' (the embedded toy data) or
+paths of your own .mat, .npz or .csv files (docs/datasets.md: the same files every command reads).
+With --out, every finished fold is saved at once and
 rerunning the same command resumes; `ldlkit report DIR` rebuilds the table.
 """
 
@@ -292,6 +307,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
         help="save every finished fold in DIR/results.jsonl (created if missing); rerunning "
         "the same command resumes",
     )
+    _add_data_options(parser)
     _add_data_home(parser)
     _add_seed(parser)
     _add_format(parser)

@@ -10,11 +10,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import shutil
 import stat
-import tempfile
-import urllib.error
-import urllib.request
 import warnings
 import zipfile
 from pathlib import Path
@@ -22,7 +18,21 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from .._validation import as_float_array, check_distributions, check_features
+from .._validation import (
+    SUM_TOLERANCE,
+    as_float_array,
+    check_distributions,
+    check_features,
+    check_logical_labels,
+)
+from ._download import (
+    DATA_HOME_ENV,
+    DatasetNotFoundError,
+    DownloadError,
+    dataset_url,
+    download_file,
+    verify_file,
+)
 from ._registry import (
     DATASETS,
     DatasetInfo,
@@ -32,10 +42,14 @@ from ._registry import (
 )
 
 __all__ = [
+    "DatasetFormatError",
+    "DatasetNotFoundError",
     "dataset_info",
+    "fetch_dataset",
     "find_dataset_file",
     "get_data_home",
     "load_dataset",
+    "load_features",
     "load_file",
     "sha256sum",
 ]
@@ -45,19 +59,44 @@ SUPPORTED_SUFFIXES = (".mat", ".npz", ".csv")
 # Keys tried, in order, for the feature matrix and the label distributions in .mat/.npz files.
 FEATURE_KEYS = ("features", "feature", "X", "x", "data")
 LABEL_KEYS = ("labels", "label", "label_distribution", "D", "Y", "y")
+# Keys tried for the label names (an array of strings) in .mat/.npz files.
+LABEL_NAME_KEYS = ("label_names", "labelnames", "label_name", "target_names")
 #: In a CSV file read without ``n_labels``, the label columns are the last ones whose header
 #: names start with this prefix (``label_happy``); the rest of the name is the label's name.
 CSV_LABEL_PREFIX = "label_"
 
 
-class DatasetNotFoundError(FileNotFoundError):
-    """Raised when a registered dataset is neither on disk nor downloadable."""
+class DatasetFormatError(ValueError):
+    """A data file that cannot be used as it is, with the remedy in the caller's own terms.
+
+    ``str(error)`` gives the problem and the Python remedy (``renormalize=True``);
+    :meth:`command_line_message` the same problem with the command line's remedy
+    (``--renormalize``), which ``ldlkit`` prints. ``option`` names the remedy's parameter
+    (``"renormalize"``, ``"n_labels"``, ``"logical"``) or is None.
+    """
+
+    def __init__(
+        self, problem: str, remedy: str = "", cli_remedy: str = "", option: str | None = None
+    ):
+        super().__init__(f"{problem} {remedy}".strip())
+        self.problem, self.remedy, self.cli_remedy = problem, remedy, cli_remedy
+        self.option = option
+
+    def command_line_message(self) -> str:
+        return f"{self.problem} {self.cli_remedy or self.remedy}".strip()
 
 
 def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
-    """The user cache folder for datasets: ``data_home``, else ``$XDG_CACHE_HOME/ldlkit``."""
+    """The user cache folder, where downloads go.
+
+    ``data_home`` when given, else ``$LDLKIT_DATA_HOME``, else ``$XDG_CACHE_HOME/ldlkit``
+    (``~/.cache/ldlkit``).
+    """
     if data_home is not None:
         return Path(data_home).expanduser()
+    env = os.environ.get(DATA_HOME_ENV, "").strip()
+    if env:
+        return Path(env).expanduser()
     cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(cache) / "ldlkit"
 
@@ -281,6 +320,7 @@ def dataset_info(
 
 
 def sha256sum(path: str | os.PathLike) -> str:
+    """The SHA-256 of a file, as hexadecimal text."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -288,64 +328,108 @@ def sha256sum(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def _download(info: DatasetInfo, data_home) -> Path:
-    """Download ``info.url`` into the cache, verify its checksum, and return the file's path."""
-    target_dir = get_data_home(data_home)
-    target_dir.mkdir(parents=True, exist_ok=True)
-    suffix = Path(info.url.split("?")[0]).suffix.lower() or ".mat"
-    with tempfile.TemporaryDirectory(dir=target_dir) as tmp:
-        tmp_path = Path(tmp) / f"{info.name}{suffix}"
-        try:
-            with (
-                urllib.request.urlopen(info.url, timeout=60) as response,
-                open(tmp_path, "wb") as f,
-            ):
-                shutil.copyfileobj(response, f)
-        except (urllib.error.URLError, OSError) as exc:
-            raise DatasetNotFoundError(
-                f"could not download dataset {info.name!r} from {info.url} ({exc}). "
-                + _placement_hint(info, data_home)
-            ) from exc
-        if suffix == ".zip":
-            tmp_path = _extract_member(tmp_path, info)
-            suffix = tmp_path.suffix
-        got = sha256sum(tmp_path)
-        if info.sha256 is None:
-            warnings.warn(
-                f"{info.name!r} has no registered checksum, so the download from {info.url} "
-                f"could not be verified; its SHA-256 is {got} (register it with "
-                "DatasetInfo(..., sha256=...) to verify later downloads).",
-                UserWarning,
-                stacklevel=3,
-            )
-        elif got != info.sha256:
-            raise ValueError(
-                f"downloaded file for {info.name!r} has checksum {got}, expected "
-                f"{info.sha256}; it was discarded. The source may have changed or the "
-                "download was corrupted: try again or place a verified copy by hand."
-            )
-        final = target_dir / f"{info.name}{suffix}"
-        os.replace(tmp_path, final)
-    return final
-
-
-def _extract_member(archive: Path, info: DatasetInfo) -> Path:
-    with zipfile.ZipFile(archive) as zf:
-        wanted = {_key(n) for n in (info.name, *info.aliases)}
-        for member in zf.namelist():
-            p = Path(member)
-            if p.suffix.lower() in SUPPORTED_SUFFIXES and _key(p.stem) in wanted:
-                out = archive.parent / f"{info.name}{p.suffix.lower()}"
-                out.write_bytes(zf.read(member))
-                return out
-    raise ValueError(f"the downloaded archive for {info.name!r} holds no file named after it.")
-
-
 def _placement_hint(info: DatasetInfo, data_home) -> str:
     return (
         f"Get {info.name}.mat from {info.source} and put it in one of these folders: "
         f"{_described_folders(_search_dirs(data_home))} (or point the {DATA_ENV} environment "
         "variable at the folder that holds it)."
+    )
+
+
+def fetch_dataset(
+    name: str,
+    *,
+    data_home: str | os.PathLike | None = None,
+    force: bool = False,
+    timeout: float = 60.0,
+    retries: int = 3,
+    progress: bool | None = None,
+) -> Path:
+    """Download a registered dataset's file into the cache (unless it is there) and verify it.
+
+    The file is ``{base}{name}.mat`` (base: ``$LDLKIT_DATA_URL``, a mirror or a local folder as
+    ``file:///...``, else the public collection's address); it is saved as ``NAME.mat`` in
+    ``data_home`` or the user cache (:func:`get_data_home`), written atomically and only after
+    its SHA-256 (or git blob SHA-1 prefix) matched the registry. A ``.mat`` copy already on
+    disk (the folders :func:`find_dataset_file` searches) that passes the check is returned
+    instead (``force=True`` downloads again); a copy in the cache that fails it is replaced.
+
+    Parameters
+    ----------
+    name : str
+        A registered name or alias (``"SJAFFE"``, ``"Twitter"``).
+    data_home : path, optional
+        Where the file goes (default the user cache).
+    force : bool, default=False
+        Download even when a verified copy is in the cache.
+    timeout : float, default=60
+        Seconds to wait for the connection and for each block of data.
+    retries : int, default=3
+        Further attempts after a transfer that broke off.
+    progress : bool or None, default=None
+        Show a progress bar on stderr (None: when stderr is a terminal).
+
+    Returns
+    -------
+    Path of the verified file.
+
+    Raises
+    ------
+    DownloadError
+        The transfer failed (the message names the URL); nothing was written.
+    ChecksumError
+        The file is not the registered one; it was discarded.
+
+    Examples
+    --------
+    >>> fetch_dataset("SJAFFE")  # doctest: +SKIP
+    PosixPath('/home/me/.cache/ldlkit/SJAFFE.mat')
+    """
+    info = _registered_info(name)
+    url = dataset_url(info)
+    if url is None:
+        raise DatasetNotFoundError(
+            f"dataset {info.name!r} has no download address"
+            + (" (it is generated: load it with load_dataset)" if info.builtin else "")
+            + ". "
+            + ("" if info.builtin else _placement_hint(info, data_home))
+        )
+    target = get_data_home(data_home) / f"{info.name}.mat"
+    if not force:
+        present = find_dataset_file(info.name, data_home)
+        if present is not None and present.suffix.lower() == ".mat":
+            if verify_file(present, info) is None:
+                return present
+    try:
+        return download_file(
+            url, target, info=info, timeout=timeout, retries=retries, progress=progress
+        )
+    except DownloadError as exc:
+        # the same exception type, with where a copy fetched by other means may go
+        raise type(exc)(f"{exc} {_placement_hint(info, data_home)}") from None
+
+
+def _registered_info(name) -> DatasetInfo:
+    owner = registered_name(name) if isinstance(name, str) else None
+    if owner is None:
+        raise ValueError(unknown_dataset_message(str(name)))
+    return DATASETS[owner]
+
+
+def _bunch(X, D, row_sums, label_names, name, path, description) -> Bunch:
+    """The Bunch every loader returns: ldlkit's names and the ecosystem's (data/target)."""
+    names = list(label_names) if label_names is not None else None
+    return Bunch(
+        features=X,
+        labels=D,
+        data=X,
+        target=D,
+        row_sums=row_sums,
+        label_names=names,
+        target_names=names,
+        name=name,
+        path=path,
+        description=description,
     )
 
 
@@ -357,18 +441,22 @@ def load_dataset(
     renormalize: bool = False,
     download: bool = True,
     n_labels: int | None = None,
+    logical: bool = False,
 ) -> Bunch | tuple[np.ndarray, np.ndarray]:
     """Load a dataset: a registered one by name, or a file of your own by path or name.
 
+    This is the one loader behind every command that reads data (``ldlkit run``, ``fit``,
+    ``predict``, ``reproduce``, ``datasets info``); the file layouts are in :func:`load_file`.
+
     A registered dataset is looked for in the folders of ``$LDLKIT_DATA`` (``os.pathsep``-
     separated), then ``data_home``, then the user cache (:func:`get_data_home`); if the file is in
-    none of them and the registry knows a download address, it is downloaded into the cache and
-    its checksum verified. ``"artificial"`` is generated (``make_artificial(500,
+    none of them, it is downloaded into ``data_home`` or the cache (:func:`fetch_dataset`) and
+    verified before use. ``"artificial"`` is generated (``make_artificial(500,
     random_state=0)``), never read from disk.
 
-    A file of your own (``.mat``, ``.npz`` or ``.csv``, layouts in :func:`load_file`) is given by
-    its path (``"own/mydata.mat"``; anything with a folder separator or one of those suffixes is
-    a path), or by its name when it lies in a data folder (``"mydata"`` finds ``mydata.mat`` in
+    A file of your own (``.mat``, ``.npz`` or ``.csv``) is given by its path
+    (``"own/mydata.mat"``; anything with a folder separator or one of those suffixes is a path),
+    or by its name when it lies in a data folder (``"mydata"`` finds ``mydata.mat`` in
     ``$LDLKIT_DATA``). Its label count is the file's own: the ``labels`` array's columns, or for
     a CSV the ``label_`` columns of its header (or ``n_labels``). Its name (``bunch.name``, and
     the dataset's name in experiment results) is the file name without its suffix.
@@ -387,30 +475,39 @@ def load_dataset(
         labels are refused either way: they need label enhancement, see
         :mod:`ldlkit.enhancement`).
     download : bool, default=True
-        Allow downloading when a registered file is not found locally.
+        Download a registered dataset that is not found locally. True, as in scikit-learn's
+        ``fetch_*`` functions: the first use of a benchmark by name just works, and what is
+        downloaded is checked against the registered checksum before it is used, so a download
+        cannot silently change the data. Pass False to work offline (a missing file is then a
+        :class:`DatasetNotFoundError` that names ``ldlkit datasets fetch``).
     n_labels : int, optional
         For a CSV file of your own without a ``label_`` header: its number of label columns
         (the last ones). For other files of your own it is checked against the file.
+    logical : bool, default=False
+        The labels are 0/1 logical labels (multi-label data, for label enhancement): they are
+        checked as such instead of as distributions.
 
     Returns
     -------
-    Bunch with ``features`` (n, d), ``labels`` (n, L), ``label_names`` (or None), ``name``,
-    ``path`` (None for generated data), ``description`` and ``row_sums`` (label row sums as
-    stored, before renormalising), and for a file of your own ``sha256`` (its checksum, which
-    experiments use to recognise it when resuming); or ``(features, labels)`` with
-    ``return_X_y=True``.
+    Bunch with ``features`` (n, d) and ``labels`` (n, L), the same arrays as ``data`` and
+    ``target`` (scikit-learn's names), ``label_names`` (also ``target_names``; None where
+    neither the file nor the registry names the labels), ``name``, ``path`` (None for generated
+    data), ``description`` and ``row_sums`` (label row sums as stored, before renormalising),
+    and for a file of your own ``sha256`` (its checksum, which experiments use to recognise it
+    when resuming); or ``(features, labels)`` with ``return_X_y=True``.
 
     Examples
     --------
-    >>> load_dataset("artificial").features.shape
-    (500, 3)
+    >>> bunch = load_dataset("artificial")
+    >>> bunch.features.shape, bunch.data is bunch.features
+    ((500, 3), True)
     >>> X, D = load_dataset("SJAFFE", return_X_y=True)  # doctest: +SKIP
     >>> X.shape, D.shape  # doctest: +SKIP
     ((213, 243), (213, 6))
     """
     info, own = _resolve(name, data_home)
     if own is not None:
-        bunch = load_file(own, n_labels=n_labels, renormalize=renormalize)
+        bunch = load_file(own, n_labels=n_labels, renormalize=renormalize, logical=logical)
         bunch.description = f"your own data, read from {own}"
         bunch.sha256 = sha256sum(own)
         return (bunch.features, bunch.labels) if return_X_y else bunch
@@ -418,50 +515,47 @@ def load_dataset(
         X, D = info.generator()
         if return_X_y:
             return X, D
-        return Bunch(
-            features=X,
-            labels=D,
-            row_sums=D.sum(axis=1),
-            label_names=None,
-            name=info.name,
-            path=None,
-            description=info.description,
-        )
+        return _bunch(X, D, D.sum(axis=1), None, info.name, None, info.description)
     path = find_dataset_file(info.name, data_home)
     if path is None:
-        if not download or info.url is None:
-            reason = (
-                "downloading is disabled"
-                if not download
-                else "ldlkit knows no download address for it"
-            )
+        url = dataset_url(info)
+        if not download or url is None:
+            if url is None:
+                reason = "ldlkit knows no download address for it"
+            else:
+                reason = (
+                    f"downloading is disabled (fetch it from {url} with "
+                    f"fetch_dataset({info.name!r}) or `ldlkit datasets fetch {info.name}`)"
+                )
             raise DatasetNotFoundError(
                 f"dataset {info.name!r} was not found locally and {reason}. "
                 + _placement_hint(info, data_home)
             )
-        path = _download(info, data_home)
-        differs = False
+        path = fetch_dataset(info.name, data_home=data_home)
+        differs = None
     else:
-        differs = info.sha256 is not None and sha256sum(path) != info.sha256
+        differs = verify_file(path, info)
     try:
         bunch = _load_checked(
             path,
             n_labels=info.n_labels,
             renormalize=renormalize,
+            logical=logical,
             expected=f"{info.name}'s registered number of labels; is it the right file?",
         )
     except ValueError as exc:
-        if not differs:
+        if differs is None:
             raise
         raise ValueError(
             f"{exc} The file also differs from the registered copy of {info.name} (checksum "
-            "mismatch): it is probably truncated or corrupted; replace it with a fresh copy."
+            "mismatch): it is probably truncated or corrupted; replace it with a fresh copy "
+            f"(`ldlkit datasets fetch {info.name}`)."
         ) from exc
     # One warning, however many ways the file differs from the registered one.
     n, d = bunch.features.shape
     differences = []
-    if differs:
-        differences.append("its checksum differs (checksum mismatch)")
+    if differs is not None:
+        differences.append(f"checksum mismatch: {differs}")
     if (info.n_samples not in (None, n)) or (info.n_features not in (None, d)):
         differences.append(
             f"it holds {n} rows × {d} features, not {info.n_samples} × {info.n_features}"
@@ -475,8 +569,8 @@ def load_dataset(
         )
     bunch.name = info.name
     bunch.description = info.description
-    if info.label_names is not None:
-        bunch.label_names = list(info.label_names)
+    if info.label_names is not None and bunch.label_names is None:
+        bunch.label_names = bunch.target_names = list(info.label_names)
     return (bunch.features, bunch.labels) if return_X_y else bunch
 
 
@@ -497,22 +591,25 @@ def load_file(
     n_labels: int | None = None,
     renormalize: bool = False,
     return_X_y: bool = False,
+    logical: bool = False,
 ) -> Bunch | tuple[np.ndarray, np.ndarray]:
     """Read a dataset file a user brings: ``.mat`` (MATLAB v5), ``.npz`` or ``.csv``.
 
-    Layouts:
+    Layouts (the same for every ``ldlkit`` command and :func:`load_dataset`):
 
     * ``.mat`` / ``.npz``: two arrays, ``features`` (n, d) and ``labels`` (n, L) with one label
       distribution per row (a few common alternative names are accepted: ``X``/``data`` and
-      ``D``/``Y``/``label_distribution``). Save with ``np.savez(path, features=X, labels=D)`` or
+      ``D``/``Y``/``label_distribution``), and optionally ``label_names`` (L strings). Save
+      with ``np.savez(path, features=X, labels=D)`` or
       ``scipy.io.savemat(path, {"features": X, "labels": D})``.
     * ``.csv``: one row per sample, the features first and the label degrees last, comma
-      separated. The label columns are the last ``n_labels`` columns; without ``n_labels``, the
-      first row must be a header whose last columns are named ``label_<name>`` (those are the
-      labels, e.g. ``f1,f2,label_happy,label_sad``). A header row is always recognised (a row
-      of names) and gives the label names.
+      separated, with or without a header row. The label columns are the last ``n_labels``
+      columns; without ``n_labels``, the first row must be a header whose last columns are
+      named ``label_<name>`` (those are the labels, e.g. ``f1,f2,label_happy,label_sad``). A
+      header row is always recognised (a row of names) and gives the label names.
 
     ``n_labels``, when given for a ``.mat``/``.npz`` file, is checked against its ``labels``.
+    ``logical=True`` reads 0/1 logical labels (for label enhancement) instead of distributions.
 
     Examples
     --------
@@ -522,32 +619,133 @@ def load_file(
     >>> load_file(path).labels.shape
     (3, 2)
     """
-    bunch = _load_checked(Path(path), n_labels=n_labels, renormalize=renormalize)
+    bunch = _load_checked(Path(path), n_labels=n_labels, renormalize=renormalize, logical=logical)
     return (bunch.features, bunch.labels) if return_X_y else bunch
 
 
-def _read_arrays(path: Path, n_labels: int | None):
-    """``(X, D, label_names)`` as stored in ``path``, unchecked (errors name the file)."""
+def load_features(path: str | os.PathLike, *, n_labels: int | None = None) -> np.ndarray:
+    """The feature rows of a file, for prediction: the same layouts as :func:`load_file`.
+
+    ``.mat``/``.npz``: the ``features`` (or ``X``) array, labels ignored when present; ``.npy``:
+    its one 2-D array; ``.csv``: every column, except label columns: the last ``n_labels`` when
+    given, else those a header names ``label_<name>``.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "rows.csv")
+    >>> np.savetxt(path, np.ones((2, 3)), delimiter=",")
+    >>> load_features(path).shape
+    (2, 3)
+    """
+    path = Path(path)
+    _check_readable(path)
+    suffix = path.suffix.lower()
+    if suffix == ".mat":
+        X = _pick(_read_mat_dict(path), FEATURE_KEYS, path=path, what="feature")
+        X = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
+    elif suffix == ".npz":
+        X = _pick(_read_npz_dict(path), FEATURE_KEYS, path=path, what="feature")
+    elif suffix == ".npy":
+        try:
+            X = np.load(path, allow_pickle=False)
+        except (ValueError, OSError, EOFError) as exc:
+            raise ValueError(
+                f"could not read {path}: truncated or not an .npy file ({exc})."
+            ) from None
+    elif suffix == ".csv":
+        table, header, marked = _read_csv_table(path)
+        drop = n_labels if n_labels is not None else marked
+        if drop and drop >= table.shape[1]:
+            raise DatasetFormatError(
+                f"{path} has {table.shape[1]} columns; with {drop} label columns no feature is "
+                "left.",
+                "Give n_labels, the number of label columns at the end of each row.",
+                "Give --labels N, the number of label columns at the end of each row.",
+                option="n_labels",
+            )
+        X = table[:, :-drop] if drop else table
+    else:
+        raise ValueError(
+            f"unsupported file type {suffix!r} for {path}; use one of "
+            f"{(*SUPPORTED_SUFFIXES, '.npy')}."
+        )
+    return check_features(X, name=f"features in {path.name}")
+
+
+def _check_readable(path: Path) -> None:
     problem = _path_problem(path, want_dir=False)
     if problem is not None:
         # FileNotFoundError (not IsADirectoryError): no dataset file was found at this path.
         advice = "; give a file inside it" if problem.startswith("is a folder") else ""
         raise FileNotFoundError(f"dataset file {path} {problem}{advice}.")
+
+
+def _read_arrays(path: Path, n_labels: int | None):
+    """``(X, D, label_names)`` as stored in ``path``, unchecked (errors name the file)."""
+    _check_readable(path)
     suffix = path.suffix.lower()
     if suffix == ".mat":
-        X, D = _read_mat(path)
-        return X, D, None
+        return _read_mat(path)
     if suffix == ".npz":
-        return (*_read_npz(path), None)
+        return _read_npz(path)
     if suffix == ".csv":
         return _read_csv(path, n_labels)
+    advice = " (an .npy file holds one array: features only, which is what predict reads)"
     raise ValueError(
-        f"unsupported file type {suffix!r} for {path}; use one of {SUPPORTED_SUFFIXES}."
+        f"unsupported file type {suffix!r} for {path}; use one of {SUPPORTED_SUFFIXES}"
+        + (advice if suffix == ".npy" else "")
+        + "."
     )
 
 
+def _logical_message(D: np.ndarray, sums: np.ndarray, label: str) -> DatasetFormatError:
+    row = int(np.flatnonzero(sums > 1)[0])
+    return DatasetFormatError(
+        f"{label} holds 0/1 logical labels (multi-label data), not label distributions: every "
+        f"degree is 0 or 1 and row {row} has {int(sums[row])} relevant labels.",
+        "Recover distributions with label enhancement first (ldlkit.enhancement, e.g. "
+        "GLLE().fit_transform(X, L)), train ldlkit.enhancement.EnhancedLDL on them, or load them "
+        "as they are with logical=True; renormalize=True is refused because it would only "
+        "spread each row evenly over its relevant labels.",
+        "Train an enhancer-plus-learner on them: `ldlkit fit --data FILE --enhancer GLLE "
+        "--method AAKNN` (label enhancement recovers distributions, an LDL learner learns them: "
+        "EnhancedLDL); `ldlkit run` evaluates against true label distributions, which logical "
+        "labels are not. --renormalize is refused because it would only spread each row "
+        "evenly over its relevant labels.",
+        option="logical",
+    )
+
+
+def _check_labels(D, label: str, renormalize: bool, logical: bool) -> np.ndarray:
+    """The loader's label check: errors carry the Python and the command-line remedy."""
+    arr = as_float_array(D, name=label)
+    if logical:
+        return check_logical_labels(arr, name=label)
+    if arr.shape[1] >= 2 and np.isfinite(arr).all() and (arr >= 0).all():
+        sums = arr.sum(axis=1)
+        if (sums > 1.0 + SUM_TOLERANCE).any() and np.all((arr == 0) | (arr == 1)):
+            raise _logical_message(arr, sums, label)
+        off = (np.abs(sums - 1.0) > SUM_TOLERANCE) & (sums > 0)
+        if off.any() and not renormalize and not (sums <= 0).any():
+            row = int(np.flatnonzero(off)[0])
+            raise DatasetFormatError(
+                f"{label} row {row} sums to {sums[row]:.6g}, not 1 ({int(off.sum())} rows off by "
+                f"more than {SUM_TOLERANCE:g}).",
+                "Pass renormalize=True to divide each row by its sum.",
+                "Pass --renormalize to divide each row by its sum.",
+                option="renormalize",
+            )
+    return check_distributions(arr, name=label, renormalize=renormalize)
+
+
 def _load_checked(
-    path: Path, *, n_labels: int | None, renormalize: bool, expected: str | None = None
+    path: Path,
+    *,
+    n_labels: int | None,
+    renormalize: bool,
+    expected: str | None = None,
+    logical: bool = False,
 ) -> Bunch:
     X, D, label_names = _read_arrays(path, n_labels)
     X = check_features(X, name=f"features in {path.name}")
@@ -562,33 +760,58 @@ def _load_checked(
             f"{path} has {D.shape[1]} label columns, expected {n_labels}"
             + (f" ({expected})" if expected else ".")
         )
-    checked = check_distributions(D, name=f"labels in {path.name}", renormalize=renormalize)
-    return Bunch(
-        features=X,
-        labels=checked,
-        row_sums=np.asarray(D, dtype=np.float64).sum(axis=1),
-        label_names=label_names,
-        name=path.stem,
-        path=str(path),
-        description=f"loaded from {path}",
+    if label_names is not None and len(label_names) != D.shape[1]:
+        warnings.warn(
+            f"{path} names {len(label_names)} labels but holds {D.shape[1]}; the names are "
+            "ignored.",
+            UserWarning,
+            stacklevel=3,
+        )
+        label_names = None
+    checked = _check_labels(D, f"labels in {path.name}", renormalize, logical)
+    return _bunch(
+        X,
+        checked,
+        np.asarray(D, dtype=np.float64).sum(axis=1),
+        label_names,
+        path.stem,
+        str(path),
+        f"loaded from {path}",
     )
 
 
-def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
+def _label_names(container, path: Path) -> list[str] | None:
+    """The label names a .mat/.npz file stores (``label_names``), as strings, or None."""
+    for key in LABEL_NAME_KEYS:
+        if key not in container:
+            continue
+        raw = np.asarray(container[key])
+        if raw.dtype == object:  # a MATLAB cell array: one small array per name
+            names = [str(np.asarray(item).ravel()[0]) if np.size(item) else "" for item in
+                     raw.ravel()]  # fmt: skip
+        elif raw.dtype.kind in "US":
+            names = [str(v.decode() if isinstance(v, bytes) else v).strip() for v in raw.ravel()]
+        else:
+            warnings.warn(
+                f"{path}: {key!r} is not an array of strings; the label names are ignored.",
+                UserWarning,
+                stacklevel=4,
+            )
+            return None
+        return names
+    return None
+
+
+def _read_npz_dict(path: Path) -> dict:
     try:
         loaded = np.load(path, allow_pickle=False)
         if not isinstance(loaded, np.lib.npyio.NpzFile):
             raise ValueError("it holds a single array, not named arrays")
         with loaded as npz:
-            return (
-                _pick(npz, FEATURE_KEYS, path=path, what="feature"),
-                _pick(npz, LABEL_KEYS, path=path, what="label"),
-            )
+            return {key: npz[key] for key in npz.files}
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise ValueError(f"could not read {path}: truncated or not an .npz file ({exc}).") from exc
     except ValueError as exc:
-        if str(path) in str(exc):  # _pick's message already names the file
-            raise
         # e.g. object arrays, which would need pickle (never loaded: unsafe)
         raise ValueError(
             f"could not read {path}: {exc}. Save plain numeric arrays with "
@@ -596,11 +819,20 @@ def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
         ) from exc
 
 
-def _read_mat(path: Path) -> tuple[np.ndarray, np.ndarray]:
+def _read_npz(path: Path):
+    arrays = _read_npz_dict(path)
+    return (
+        _pick(arrays, FEATURE_KEYS, path=path, what="feature"),
+        _pick(arrays, LABEL_KEYS, path=path, what="label"),
+        _label_names(arrays, path),
+    )
+
+
+def _read_mat_dict(path: Path) -> dict:
     from scipy.io import loadmat
 
     try:
-        mat = loadmat(path)
+        return loadmat(path)
     except NotImplementedError as exc:  # MATLAB v7.3 files are HDF5
         raise ValueError(
             f"{path} is a MATLAB v7.3 (HDF5) file, which scipy cannot read; re-save it in MATLAB "
@@ -610,13 +842,17 @@ def _read_mat(path: Path) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(
             f"could not read {path}: the file is truncated or not a MATLAB file ({exc})."
         ) from exc
+
+
+def _read_mat(path: Path):
+    mat = _read_mat_dict(path)
     X = _pick(mat, FEATURE_KEYS, path=path, what="feature")
     D = _pick(mat, LABEL_KEYS, path=path, what="label")
     if hasattr(X, "toarray"):
         X = X.toarray()
     if hasattr(D, "toarray"):
         D = D.toarray()
-    return np.asarray(X), np.asarray(D)
+    return np.asarray(X), np.asarray(D), _label_names(mat, path)
 
 
 def _is_number(text: str) -> bool:
@@ -627,11 +863,15 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _read_csv(path: Path, n_labels: int | None) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
+def _check_n_labels(n_labels) -> None:
     if n_labels is not None and (
         isinstance(n_labels, bool) or not isinstance(n_labels, int | np.integer) or n_labels < 2
     ):
         raise ValueError(f"n_labels must be an integer >= 2, got {n_labels!r}.")
+
+
+def _read_csv_table(path: Path) -> tuple[np.ndarray, list[str] | None, int]:
+    """``(numbers, header or None, number of trailing label_ columns in the header)``."""
     try:
         with open(path, encoding="utf-8") as fh:
             first = fh.readline()
@@ -654,18 +894,6 @@ def _read_csv(path: Path, n_labels: int | None) -> tuple[np.ndarray, np.ndarray,
             if not cell.lower().startswith(CSV_LABEL_PREFIX):
                 break
             marked += 1
-    if n_labels is None:
-        if marked < 2:
-            raise ValueError(
-                f"{path}: cannot tell which columns are labels. Name the label columns (the last "
-                f"ones) {CSV_LABEL_PREFIX}<name> in a header row (f1,f2,label_happy,label_sad), "
-                "or give n_labels, the number of label columns at the end of each row."
-            )
-        n_labels = marked
-    elif marked >= 2 and marked != n_labels:
-        raise ValueError(
-            f"{path} has {marked} label columns (named {CSV_LABEL_PREFIX}...), expected {n_labels}."
-        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "input contained no data": reported below
@@ -678,6 +906,28 @@ def _read_csv(path: Path, n_labels: int | None) -> tuple[np.ndarray, np.ndarray,
         raise ValueError(
             f"{path} has {len(header)} column names in its header but {table.shape[1]} columns "
             "per row; is the file truncated or its header wrong?"
+        )
+    return table, header, marked if marked >= 2 else 0
+
+
+def _read_csv(path: Path, n_labels: int | None) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
+    _check_n_labels(n_labels)
+    table, header, marked = _read_csv_table(path)
+    if n_labels is None:
+        if marked < 2:
+            raise DatasetFormatError(
+                f"{path}: cannot tell which columns are labels ({table.shape[1]} columns"
+                + (", no header row)." if header is None else ", no label_<name> header).")
+                + f" Name the label columns (the last ones) {CSV_LABEL_PREFIX}<name> in a header "
+                "row (f1,f2,label_happy,label_sad),",
+                "or give n_labels, the number of label columns at the end of each row.",
+                "or give --labels N, the number of label columns at the end of each row.",
+                option="n_labels",
+            )
+        n_labels = marked
+    elif marked >= 2 and marked != n_labels:
+        raise ValueError(
+            f"{path} has {marked} label columns (named {CSV_LABEL_PREFIX}...), expected {n_labels}."
         )
     if table.shape[1] <= n_labels:
         raise ValueError(

@@ -1,11 +1,11 @@
 """What ldlkit knows about the public LDL benchmark datasets.
 
-Shapes and checksums are facts about the public files (checksums only for the copies ldlkit has
-verified). ``source`` says where the benchmark file is distributed, ``reference`` which study the
-data comes from. ``url`` (a direct download address) is left empty where no stable per-file
-address is known: the public collection is distributed from its project page, so ldlkit asks the
-user to place the file rather than guess an address. A user can register a mirror with
-:func:`register_dataset`.
+Shapes and checksums are facts about the public files. ``source`` says where the benchmark file
+is distributed, ``reference`` which study the data comes from. Every entry marked ``public`` is a
+``{remote_name}.mat`` file of the public collection that :func:`ldlkit.datasets.fetch_dataset`
+downloads (see :mod:`ldlkit.datasets._download` for the address) and verifies: by its SHA-256, or
+for the large files where only that is known, by the prefix of its git blob SHA-1. A user can
+register a dataset of their own, or a mirror (``url=...``), with :func:`register_dataset`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -58,6 +58,13 @@ class DatasetInfo:
     )
     #: For a user's own file (see :func:`ldlkit.datasets.dataset_info`): the file it was read from.
     path: str | None = None
+    #: Prefix of the public file's git blob SHA-1 (``git hash-object``), for files whose SHA-256
+    #: is not known; used to verify a download when ``sha256`` is None.
+    git_sha1: str | None = None
+    #: The public file's name without ``.mat`` where it differs from ``name`` (``Twitter``).
+    remote_name: str | None = None
+    #: Whether the file is part of the public collection ldlkit downloads from.
+    public: bool = False
 
     @property
     def builtin(self) -> bool:
@@ -86,10 +93,18 @@ _ENTRIES = [
         sha256="bdd53fb033a275b39b8fd873809cd69f3cee13234f5aa472aea0f5ad73b8a04b",
     ),
     DatasetInfo(
+        "jaffe", None, None, None,
+        "Facial expression: the public collection's other JAFFE file (not byte-identical to "
+        "SJAFFE; shape not recorded).",
+        source=_SHARED_FILES, reference="JAFFE (Lyons et al., FG 1998)",
+        sha256="4998dbeb14cc3722ef932c7455ee0306054ff18d4af1544a221d4b1f289eab4f",
+    ),
+    DatasetInfo(
         "SBU_3DFE", 2500, 243, 6,
         "Facial expression: 2500 BU-3DFE faces, LBP features, 6 basic emotions (23 raters).",
         source=_LDL_COLLECTION, reference="BU-3DFE (Yin et al., FG 2006)",
         sha256="59dec80525aaa859b8400a92e5b94e54b405ce6ed60bfad9ec95e58964e84707",
+        aliases=("SBU-3DFE", "BU_3DFE", "BU-3DFE"),
     ),
     DatasetInfo(
         "Movie", 7755, 1869, 5,
@@ -122,30 +137,41 @@ _ENTRIES = [
         "Natural_Scene", 2000, 294, 9,
         "Natural scene images, 9 scene labels (distributions from ranking by 10 raters).",
         source=_LDL_COLLECTION, reference="Geng, IEEE TKDE 2016",
-        aliases=("NaturalScene", "Natural-Scene"),
+        aliases=("NaturalScene", "Natural-Scene"), git_sha1="dbcd075e",
     ),
     DatasetInfo("Human_Gene", 17892, 36, 68, "Human genes and their relation to 68 diseases.",
-                source=_LDL_COLLECTION, reference="Geng, IEEE TKDE 2016", aliases=("Gene",)),
+                source=_LDL_COLLECTION, reference="Geng, IEEE TKDE 2016", aliases=("Gene",),
+                git_sha1="6b280e60"),
     DatasetInfo("Twitter_LDL", 10040, 200, 8, "Twitter images, 8 emotions (VGG features).",
-                source=_SHARED_FILES, reference="Yang, Sun and Sun, AAAI 2017"),
+                source=_SHARED_FILES, reference="Yang, Sun and Sun, AAAI 2017",
+                aliases=("Twitter",), remote_name="Twitter", git_sha1="0946f6ae"),
     DatasetInfo("Flickr_LDL", 11150, 200, 8, "Flickr images, 8 emotions (VGG features).",
                 source=_SHARED_FILES, reference="Yang, Sun and Sun, AAAI 2017",
-                aliases=("Flickr",)),
+                aliases=("Flickr",), remote_name="Flickr", git_sha1="e819c901"),
     DatasetInfo("RAF_ML", 4908, 200, 6, "Real-world affective faces, 6 emotions.",
                 source=_SHARED_FILES, reference="RAF-ML (Li and Deng, IJCV 2019)",
-                aliases=("RAF-ML",)),
+                aliases=("RAF-ML",), git_sha1="b028ebb7"),
     DatasetInfo("fbp5500", 5500, 512, 5, "SCUT-FBP5500 facial beauty, 5 attractiveness levels.",
                 source=_SHARED_FILES, reference="SCUT-FBP5500 (Liang et al., ICPR 2018)",
-                aliases=("SCUT-FBP5500",)),
+                aliases=("SCUT-FBP5500",), git_sha1="cca204a1"),
     DatasetInfo("Music", None, None, None, "Music emotions (shape not recorded).",
-                source=_SHARED_FILES),
+                source=_SHARED_FILES,
+                sha256="0de6c00768d30a3be522c59543ec4210efab6b1fa65f7973917d97075413c990"),
     DatasetInfo("Painting", None, None, None, "Painting emotions (shape not recorded).",
-                source=_SHARED_FILES),
+                source=_SHARED_FILES,
+                sha256="22404e67262707f34005047dfc80aa9763472328f87fff9c2430d972d1c5b796"),
     DatasetInfo(
         "FG-Net", None, None, None,
         "Facial age estimation; public rows sum to as little as 0.57 (load with renormalize=True).",
         source=_SHARED_FILES, reference="the FG-NET ageing database (Lanitis et al., TPAMI 2002)",
         aliases=("FGNet", "FG_NET"),
+        sha256="9b016b9304a2f75a1fa9b41b455dca8c07d779d2580dbb1d4f25f33ff8bf5c33",
+    ),
+    DatasetInfo(
+        "MOR-PH", None, None, None,
+        "Facial age estimation on MORPH faces (shape not recorded).",
+        source=_SHARED_FILES, reference="the MORPH database (Ricanek and Tesafaye, FG 2006)",
+        aliases=("MORPH",), git_sha1="159c5f4a",
     ),
 ]
 # fmt: on
@@ -159,8 +185,8 @@ _YEAST = {
     "spo": (6, "5a0bf3c55f268b24ff8b846a135befe2bc25ed085a46fc1c4b7f4c1f4c8ff16f"),
     "spo5": (3, "24e55ad6a9e68fcf80880e526c617ef44bd496022b99e49e397356e6b5e520ad"),
     "spoem": (2, "925259095ffe88269661e39fdeea39e558954356817b0480d777a98bbc917ca1"),
-    "cold": (4, None),
-    "dtt": (4, None),
+    "cold": (4, "7b1f599ec4791052f9549c62cc6c8677af3e982a9f4bddb298c2bb2694811f21"),
+    "dtt": (4, "26ecc88e892f5964140ff144d372d15c83112f10e781c8ed497458b9286e1f1a"),
 }
 for _suffix, (_n_labels, _sha) in _YEAST.items():
     _ENTRIES.append(
@@ -175,6 +201,8 @@ for _suffix, (_n_labels, _sha) in _YEAST.items():
             sha256=_sha,
         )
     )
+# Every file above is one of the public collection's (the artificial data below is generated).
+_ENTRIES = [replace(entry, public=True) for entry in _ENTRIES]
 
 #: Rows of the embedded artificial dataset and the seed it is generated with: ``ldlkit run``'s
 #: default data, the same rows wherever the name "artificial" is used.

@@ -14,21 +14,41 @@ import sys
 
 def _fit(args: argparse.Namespace) -> int:
     from .._spec import is_label_enhancer, parse_method_spec, resolve_methods
-    from ._io import read_training_data
+    from ..base import all_estimators
+    from ..cli._common import _check_extras, _load_data
+    from ..enhancement import EnhancedLDL
     from ._persistence import save_model
 
     name, params = parse_method_spec(args.method)
     (estimator,) = resolve_methods([(name, params)]).values()
     if is_label_enhancer(estimator):
         raise ValueError(
-            f"--method {name} is a label enhancer; `ldlkit fit` saves label distribution learners."
+            f"--method {name} is a label enhancer; `ldlkit fit` saves label distribution learners. "
+            f"To learn from 0/1 logical labels, give it as --enhancer {name} with an LDL learner "
+            "as --method (e.g. --enhancer GLLE --method AAKNN)."
         )
-    if args.dataset is not None:
-        X, D, source = _load_named(args.dataset, args.data_home)
-    else:
-        X, D = read_training_data(args.data, args.labels)
-        source = str(args.data)
-    estimator.fit(X, D, renormalize=args.renormalize)
+    if args.enhancer is not None:
+        enhancer_name, enhancer_params = parse_method_spec(args.enhancer)
+        (enhancer,) = resolve_methods([(enhancer_name, enhancer_params)]).values()
+        if not is_label_enhancer(enhancer):
+            raise ValueError(
+                f"--enhancer {enhancer_name} is not a label enhancer; label enhancers: "
+                f"{', '.join(n for n, _ in all_estimators('le'))}."
+            )
+        estimator = EnhancedLDL(enhancer=enhancer, estimator=estimator)
+    _check_extras({name: estimator})
+    # One loader for every command (ldlkit.datasets.load_dataset); with --enhancer the labels
+    # are 0/1 logical labels.
+    bunch = _load_data(
+        args.data if args.dataset is None else args.dataset,
+        data_home=args.data_home,
+        labels=args.labels,
+        renormalize=args.renormalize,
+        logical=args.enhancer is not None,
+    )
+    X, D = bunch.features, bunch.labels
+    source = str(args.data) if args.dataset is None else bunch.name
+    estimator.fit(X, D)  # the loader has checked (and with --renormalize, rescaled) D
     header = save_model(estimator, args.out, training_data=(X, D))
     print(
         f"saved {type(estimator).__name__} fitted on {source} ({len(X)} rows, "
@@ -37,34 +57,29 @@ def _fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_named(name: str, data_home):
-    from ..datasets import get_dataset_info, load_dataset
-    from ..experiments import expand_demo_datasets
-
-    (item,) = expand_demo_datasets([name])
-    if isinstance(item, tuple):
-        return item[1], item[2], item[0]
-    info = get_dataset_info(name)
-    X, D = load_dataset(info.name, data_home=data_home, return_X_y=True)
-    return X, D, info.name
-
-
 def _add_fit(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "fit",
         help="fit a method on a dataset or a data file and save the model",
         description="Fit one method and save it as an ldlkit model file (docs/deploy.md). "
-        "Training files: .npz with arrays X and D, or .csv whose last --labels columns are "
-        "the label distributions.",
+        "Training files are read as by every ldlkit command (docs/datasets.md): .mat or .npz "
+        "with features/labels (or X/D), or .csv with the label degrees last (a label_<name> "
+        "header, or --labels N). With --enhancer the labels are 0/1 logical labels: the "
+        "enhancer recovers distributions and --method learns from them (EnhancedLDL).",
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--dataset", metavar="NAME", help="a registered dataset or 'artificial'")
-    source.add_argument("--data", metavar="FILE", help="training data (.npz or .csv)")
+    source.add_argument("--data", metavar="FILE", help="training data (.mat, .npz or .csv)")
     parser.add_argument("--labels", type=int, default=None, metavar="L",
-                        help="CSV only: the last L columns are the label distribution")  # fmt: skip
+                        help="CSV without a label_<name> header: the last L columns are the "
+                        "label distribution")  # fmt: skip
     parser.add_argument("--method", required=True, metavar="SPEC",
                         help="estimator and parameters, as in `ldlkit run --methods`: "
                         "UAKNN:k=10,random_state=0")  # fmt: skip
+    parser.add_argument("--enhancer", default=None, metavar="SPEC",
+                        help="train on 0/1 logical labels: this label enhancer (GLLE, KM, LP, "
+                        "...; Name:param=value) recovers distributions for --method to learn "
+                        "(ldlkit.enhancement.EnhancedLDL)")  # fmt: skip
     parser.add_argument("--out", required=True, metavar="MODEL", help="model file to write")
     parser.add_argument("--renormalize", action="store_true",
                         help="divide label rows that do not sum to 1 by their sum")  # fmt: skip
@@ -73,11 +88,12 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from ._io import read_features, write_predictions
+    from ..cli._common import _load_features
+    from ._io import write_predictions
     from ._persistence import load_model
 
     model = load_model(args.model)
-    X = read_features(args.data, args.labels)
+    X = _load_features(args.data, labels=args.labels, n_features=model.n_features_in_)
     P = model.predict(X)
     write_predictions(args.out, P)
     print(f"wrote {len(P)} distributions over {P.shape[1]} labels to {args.out}")
@@ -88,14 +104,16 @@ def _add_predict(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "predict",
         help="predict label distributions with a saved model",
-        description="Predict with a model file from `ldlkit fit`. Input: .npz (array X), .npy, "
-        "or .csv of features; output by extension: .csv, .npy or .npz (array P). Loading a "
-        "model file runs no code from it (arrays and plain data, no pickle).",
+        description="Predict with a model file from `ldlkit fit`. Input: the files every "
+        "command reads (.mat or .npz with features or X, .csv; labels are dropped), or .npy; "
+        "output by extension: .csv, .npy or .npz (array P). Loading a model file runs no code "
+        "from it (arrays and plain data, no pickle).",
     )
     parser.add_argument("model", metavar="MODEL")
     parser.add_argument("--data", required=True, metavar="FILE", help="feature rows")
     parser.add_argument("--labels", type=int, default=None, metavar="L",
-                        help="CSV only: drop the last L columns (a training CSV)")  # fmt: skip
+                        help="CSV only: drop the last L columns (a training CSV without a "
+                        "label_<name> header; label_ columns are always dropped)")  # fmt: skip
     parser.add_argument("--out", required=True, metavar="FILE", help="predictions to write")
     parser.set_defaults(handler=_predict)
 

@@ -80,13 +80,24 @@ class Reproduction:
     def protocol(self) -> str:
         return describe_protocol(self.protocol_kind, self.n_splits, self.n_repeats)
 
-    def make_cv(self, n_splits: int | None = None, n_repeats: int | None = None, *, random_state=0):
-        """The splitter (or ``dataset name -> splitter`` function) this reproduction runs."""
+    def make_cv(
+        self,
+        n_splits: int | None = None,
+        n_repeats: int | None = None,
+        *,
+        random_state=0,
+        ildl_parameters=None,
+    ):
+        """The splitter (or ``dataset name -> splitter`` function) this reproduction runs.
+
+        ``ildl_parameters``: the ILDL rule ``(a, b, c, d)`` for datasets without built-in ones.
+        """
         return make_protocol(
             self.protocol_kind,
             n_splits=self.n_splits if n_splits is None else n_splits,
             n_repeats=self.n_repeats if n_repeats is None else n_repeats,
             random_state=random_state,
+            ildl_parameters=ildl_parameters,
         )
 
 
@@ -428,13 +439,15 @@ def run_reproduction(
     random_state: int = 0,
     progress: bool = True,
     data_home: str | os.PathLike | None = None,
+    ildl_parameters=None,
 ) -> ReproductionReport:
     """Run a registered reproduction and put the paper's reported values beside the measured ones.
 
     ``n_splits``/``n_repeats`` override the paper's protocol for a quick run (the report says so).
     ``datasets`` replaces the paper's datasets (names, file paths or ``(name, X, D)``). A
     reported table that is not stored, or holds no value for the datasets run, is listed in one
-    note instead of an empty comparison.
+    note instead of an empty comparison. ``ildl_parameters`` gives an ILDL reproduction's rule
+    ``(a, b, c, d)`` for datasets without built-in parameters (see :class:`ImbalancedSplit`).
     """
     repro = get_reproduction(name)
     methods, skipped = build_methods(repro)
@@ -449,7 +462,7 @@ def run_reproduction(
     chosen = list(datasets) if datasets else list(repro.datasets)
     splits = repro.n_splits if n_splits is None else n_splits
     repeats = repro.n_repeats if n_repeats is None else n_repeats
-    cv = repro.make_cv(splits, repeats, random_state=random_state)
+    cv = repro.make_cv(splits, repeats, random_state=random_state, ildl_parameters=ildl_parameters)
     if (splits, repeats) != (repro.n_splits, repro.n_repeats):
         notes.append(
             f"Quick run: {describe_protocol(repro.protocol_kind, splits, repeats)} instead of the "
