@@ -56,6 +56,8 @@ _ESTIMATOR_MODULES = (
     "ldlkit.linear",
     "ldlkit.neural",
     "ldlkit.enhancement",
+    "ldlkit.classic",
+    "ldlkit.incomplete",
 )
 
 

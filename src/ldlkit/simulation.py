@@ -9,8 +9,8 @@ fits on corrupted folds and scores on clean ones.
 * :func:`gaussian_noise` adds ``N(mean, std^2)`` to every degree and maps each row back to a
   distribution;
 * :func:`random_missing` hides a fraction of the degrees (incomplete LDL, Xu & Zhou 2017), marked
-  ``NaN``; :func:`observed_mask` gives the mask, and the learners in
-  :mod:`ldlkit.incomplete` take the ``NaN``-marked matrix as it is;
+  ``NaN``; :func:`observed_mask` gives the mask, which the learners in
+  :mod:`ldlkit.incomplete` take as ``fit(X, D, observed=mask)``;
 * :func:`label_exchange` swaps degrees between labels of the same row (the row stays a
   distribution, its ranking changes).
 
@@ -262,9 +262,10 @@ class CorruptedTraining(BaseEstimator):
     scored against clean distributions: the usual robustness protocol. The corruption is seeded
     by ``random_state``, so a fold gives the same corrupted rows on every run.
 
-    With ``simulator="random_missing"`` the estimator gets the ``NaN``-marked matrix if it takes
-    incomplete distributions (the learners of :mod:`ldlkit.incomplete`; class attribute
-    ``accepts_missing_degrees = True``), otherwise :func:`fill_missing`'s renormalised rows.
+    With ``simulator="random_missing"`` a learner that takes incomplete distributions (those of
+    :mod:`ldlkit.incomplete`; class attribute ``accepts_missing_degrees = True``) gets the known
+    degrees and their mask (``fit(X, D_known, observed=mask)``); any other learner gets
+    :func:`fill_missing`'s renormalised rows.
 
     Parameters
     ----------
@@ -314,11 +315,15 @@ class CorruptedTraining(BaseEstimator):
         if self.estimator is None:
             raise ValueError("CorruptedTraining needs an estimator, e.g. estimator=AAKNN().")
         corrupted = self.corrupt(D)
-        if self.simulator == "random_missing" and not getattr(
-            self.estimator, "accepts_missing_degrees", False
-        ):
-            corrupted = fill_missing(corrupted)
-        self.estimator_ = clone(self.estimator).fit(X, corrupted)
+        if self.simulator != "random_missing":
+            self.estimator_ = clone(self.estimator).fit(X, corrupted)
+        elif getattr(self.estimator, "accepts_missing_degrees", False):
+            observed = observed_mask(corrupted)
+            self.estimator_ = clone(self.estimator).fit(
+                X, np.nan_to_num(corrupted, nan=0.0), observed=observed
+            )
+        else:
+            self.estimator_ = clone(self.estimator).fit(X, fill_missing(corrupted))
         return self
 
     def predict(self, X: ArrayLike) -> np.ndarray:
