@@ -43,6 +43,7 @@ METHODS = {
     "BCPNN": ("ldlkit.classic", "BCPNN", "BCPNN", False),
     "ACPNN": ("ldlkit.classic", "ACPNN", "ACPNN", False),
     "LDSVR": ("ldlkit.classic", "LDSVR", "LDSVR", False),
+    "LDLLC": ("ldlkit.classic", "LDLLC", "LDLLC", False),
     "IncomLDL (40% missing)": ("ldlkit.incomplete", "IncomLDL", "IncomLDL", True),
 }
 VARIANTS = {"PT-Bayes [var_smoothing=1e-9]": ("PT-Bayes", {"var_smoothing": 1e-9})}

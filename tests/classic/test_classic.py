@@ -137,7 +137,8 @@ def test_pt_svm_with_one_label_present_predicts_it():
 # training sets, see docs/classic.md). The problem-transformation methods only just beat the
 # mean on SJAFFE, as they do in the comparison with the reference package. CPNN codes the label
 # as a scalar, which suits ordered labels: it does not beat the mean on SJAFFE's six unordered
-# emotions (docs/classic.md) and is tested on SBU_3DFE (first 600 rows).
+# emotions (docs/classic.md) and is tested on SBU_3DFE (first 600 rows). LDLLC, like SA-BFGS,
+# has no finite optimum on SJAFFE (more features than rows, no L2 by default): 50 iterations.
 LEARNERS = {
     "PTBayes": ("SJAFFE", PTBayes(random_state=0), 0.97, 0.003),
     "PTSVM": ("SJAFFE", PTSVM(random_state=0), 0.97, 0.003),
@@ -146,12 +147,16 @@ LEARNERS = {
     "BCPNN": ("SJAFFE", BCPNN(max_iter=50, random_state=0), 0.9, 0.01),
     "ACPNN": ("SJAFFE", ACPNN(n_augment=2, max_iter=50, random_state=0), 0.9, 0.01),
     "LDSVR": ("SJAFFE", LDSVR(), 0.75, 0.02),
+    "LDLLC": ("SJAFFE", None, 0.9, 0.01),
 }
 
 
 @pytest.mark.parametrize("name", list(LEARNERS))
 def test_learns_better_than_the_training_mean(name, load_real):
+    from ldlkit.classic import LDLLC
+
     dataset, est, kl_ratio, cosine_gain = LEARNERS[name]
+    est = LDLLC(max_iter=50) if est is None else est
     X, D = load_real(dataset)
     X, D = X[:600], D[:600]
     X_train, X_test, D_train, D_test = train_test_split(X, D, test_size=0.2, random_state=0)
@@ -161,3 +166,37 @@ def test_learns_better_than_the_training_mean(name, load_real):
     mean = np.tile(D_train.mean(axis=0), (len(D_test), 1))
     assert kl_divergence(D_test, P) < kl_ratio * kl_divergence(D_test, mean)
     assert cosine(D_test, P) > cosine(D_test, mean) + cosine_gain
+
+
+@pytest.mark.parametrize("correlation", ["labels", "weights"])
+def test_ldllc_gradient_and_penalty_by_hand(correlation, rng):
+    from ldlkit.classic import LDLLC
+
+    X = rng.normal(size=(15, 4))
+    D = rng.dirichlet(np.ones(3), 15)
+    model = LDLLC(alpha=0.5, beta=0.1, correlation=correlation)
+    signs = model._signs(D) if correlation == "labels" else None
+    fun_grad = model._objective(X, D, signs)
+    theta = rng.normal(size=12)
+    error = check_grad(lambda t: fun_grad(t)[0], lambda t: fun_grad(t)[1], theta)
+    assert error < 1e-5 * np.linalg.norm(fun_grad(theta)[1])
+    # the value by hand: KL summed over rows, L2, and each label pair's signed distance once
+    W = theta.reshape(4, 3)
+    P = np.exp(X @ W) / np.exp(X @ W).sum(axis=1, keepdims=True)
+    S = np.sign(np.corrcoef(D.T if correlation == "labels" else W.T))
+    pairs = sum(
+        S[j, k] * np.linalg.norm(W[:, j] - W[:, k]) for j in range(3) for k in range(j + 1, 3)
+    )
+    expected = (D * np.log(D / P)).sum() + 0.05 * (W**2).sum() + 0.5 * pairs
+    assert fun_grad(theta)[0] == pytest.approx(expected, rel=1e-9)
+
+
+def test_ldllc_without_penalties_is_sa_bfgs(rng):
+    from ldlkit.classic import LDLLC
+    from ldlkit.linear import SABFGS
+
+    X = rng.normal(size=(40, 3))
+    D = rng.dirichlet(np.ones(4), 40)
+    ours = LDLLC(alpha=0.0, max_iter=2000, tol=1e-10).fit(X, D).predict(X)
+    theirs = SABFGS(max_iter=2000, tol=1e-10).fit(X, D).predict(X)
+    np.testing.assert_allclose(ours, theirs, atol=1e-5)
