@@ -27,7 +27,9 @@ KL divergence, Clark and Canberra divide by degrees, and benchmark files do cont
   chi-square: the limit as both degrees go to zero);
 * ``0 * log(0 / p)`` counts as 0 (the limit), so a zero true degree contributes nothing to KL;
 * a predicted degree that is zero where the true degree is positive is floored at ``eps``
-  (default ``1e-12``) in KL, so KL stays finite; pass ``eps=0`` to get ``inf`` instead;
+  (default ``1e-12``) in KL, so KL stays finite; pass ``eps=0`` to get ``inf`` instead. Jeffreys
+  floors both degrees at ``eps`` inside its logarithm, Bhattacharyya floors the coefficient;
+* Jensen-Shannon needs no floor (its mixture is positive wherever a degree is);
 * no other metric adds an epsilon: Chebyshev, Euclidean, intersection and fidelity never divide,
   and cosine and Sørensen would only divide by zero for a row of zeros, which is not a
   distribution (refused, with or without ``normalize``).
@@ -47,7 +49,23 @@ euclidean                 lower      0             [0, sqrt(2)]
 sorensen                  lower      0             [0, 1]
 squared_chi2              lower      0             [0, 2]
 fidelity                  higher     1             [0, 1]
+squared_euclidean         lower      0             [0, 2]
+manhattan                 lower      0             [0, 2]
+matusita                  lower      0             [0, sqrt(2)]
+wave_hedges               lower      0             [0, L]
+jeffreys                  lower      0             [0, inf)
+js_divergence             lower      0             [0, log 2]
+bhattacharyya             lower      0             [0, inf)
+spearman                  higher     1             [-1, 1]
+kendall                   higher     1             [-1, 1]
+dpa                       higher     1 (bound)     [1/L, 1]
+top1_accuracy             higher     1             [0, 1]
+error_probability         lower      0 (bound)     [0, 1]
 ========================  =========  ============  ==============
+
+DPA and error probability do not reach their bound on identical rows (only on one-hot truths);
+the rank correlations and the dominant-label measures look at orderings only, and break ties in
+a stated way (see their docstrings).
 """
 
 from __future__ import annotations
@@ -75,6 +93,19 @@ __all__ = [
     "sorensen",
     "squared_chi2",
     "fidelity",
+    "squared_euclidean",
+    "manhattan",
+    "matusita",
+    "wave_hedges",
+    "jeffreys",
+    "js_divergence",
+    "bhattacharyya",
+    "spearman",
+    "kendall",
+    "dpa",
+    "top_k_accuracy",
+    "top1_accuracy",
+    "error_probability",
     "label_subset_euclidean",
     "LABEL_GROUPS",
     "split_label_group",
@@ -338,6 +369,347 @@ def fidelity(
     return _reduce(np.sqrt(D_true * D_pred).sum(axis=1), average, 0.0, 1.0)
 
 
+def _log_floor(values: np.ndarray, eps: float) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return np.log(np.maximum(values, eps))
+
+
+def _check_eps(eps) -> float:
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not 0 <= eps < 1:
+        raise ValueError(f"eps must be a number in [0, 1), got {eps!r}.")
+    return float(eps)
+
+
+def jeffreys(
+    D_true: ArrayLike,
+    D_pred: ArrayLike,
+    *,
+    average: bool = True,
+    eps: float = DEFAULT_EPS,
+    normalize: bool = False,
+) -> float | np.ndarray:
+    """Jeffreys divergence (symmetric KL) ``sum_j (d_j - p_j) log(d_j / p_j)`` (lower is better).
+
+    It equals ``KL(d || p) + KL(p || d)``. A term where both degrees are zero counts as 0; a zero
+    degree facing a positive one is floored at ``eps`` inside the logarithm (``eps=0`` gives
+    ``inf``), as in :func:`kl_divergence`.
+
+    Examples
+    --------
+    >>> round(jeffreys([[0.5, 0.5]], [[0.25, 0.75]]), 4)
+    0.2747
+    """
+    eps = _check_eps(eps)
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
+    both_zero = (D_true == 0) & (D_pred == 0)
+    with np.errstate(invalid="ignore"):
+        terms = (D_true - D_pred) * (_log_floor(D_true, eps) - _log_floor(D_pred, eps))
+    terms = np.where(both_zero | (D_true == D_pred), 0.0, terms)
+    return _reduce(terms.sum(axis=1), average, 0.0)
+
+
+def js_divergence(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True, normalize: bool = False
+) -> float | np.ndarray:
+    """Jensen-Shannon divergence ``KL(d || m) / 2 + KL(p || m) / 2``, ``m = (d + p) / 2``.
+
+    Natural logarithm, so the range is ``[0, log 2]`` (lower is better). Always finite: a term
+    with a zero degree contributes nothing (``0 log 0 = 0``), and ``m`` is positive wherever
+    either degree is.
+
+    Examples
+    --------
+    >>> round(js_divergence([[1.0, 0.0]], [[0.0, 1.0]]), 6)  # log 2
+    0.693147
+    """
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
+    middle = 0.5 * (D_true + D_pred)
+
+    def half(A: np.ndarray) -> np.ndarray:
+        positive = A > 0
+        out = np.zeros_like(A)
+        np.divide(A, middle, out=out, where=positive)
+        np.log(out, out=out, where=positive)
+        return (A * out).sum(axis=1)
+
+    return _reduce(0.5 * (half(D_true) + half(D_pred)), average, 0.0, float(np.log(2.0)))
+
+
+def squared_euclidean(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True, normalize: bool = False
+) -> float | np.ndarray:
+    """Squared Euclidean distance ``sum_j (d_j - p_j)^2`` (lower is better).
+
+    Examples
+    --------
+    >>> squared_euclidean([[0.5, 0.5]], [[0.25, 0.75]])
+    0.125
+    """
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
+    return _reduce(((D_true - D_pred) ** 2).sum(axis=1), average, 0.0, 2.0)
+
+
+def manhattan(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True, normalize: bool = False
+) -> float | np.ndarray:
+    """Manhattan (L1, city-block) distance ``sum_j |d_j - p_j|`` (lower is better).
+
+    On distributions it is ``2 * sorensen`` and ``2 * (1 - intersection)``.
+
+    Examples
+    --------
+    >>> manhattan([[0.5, 0.5]], [[0.25, 0.75]])
+    0.5
+    """
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
+    return _reduce(np.abs(D_true - D_pred).sum(axis=1), average, 0.0, 2.0)
+
+
+def matusita(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True, normalize: bool = False
+) -> float | np.ndarray:
+    """Matusita distance ``sqrt(sum_j (sqrt(d_j) - sqrt(p_j))^2)`` (lower is better).
+
+    On distributions it equals ``sqrt(2 - 2 * fidelity)`` (``sqrt(2)`` times the Hellinger
+    distance).
+
+    Examples
+    --------
+    >>> round(matusita([[1.0, 0.0]], [[0.0, 1.0]]), 6)  # sqrt(2)
+    1.414214
+    """
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
+    squared = ((np.sqrt(D_true) - np.sqrt(D_pred)) ** 2).sum(axis=1)
+    return _reduce(np.sqrt(squared), average, 0.0, np.sqrt(2.0))
+
+
+def wave_hedges(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True, normalize: bool = False
+) -> float | np.ndarray:
+    """Wave Hedges distance ``sum_j |d_j - p_j| / max(d_j, p_j)`` (lower is better).
+
+    A term whose two degrees are zero counts as 0.
+
+    Examples
+    --------
+    >>> wave_hedges([[0.5, 0.5]], [[0.25, 0.75]])  # 0.25 / 0.5 + 0.25 / 0.75
+    0.8333333333333333
+    """
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
+    terms = _safe_ratio(np.abs(D_true - D_pred), np.maximum(D_true, D_pred))
+    return _reduce(terms.sum(axis=1), average, 0.0, D_true.shape[1])
+
+
+def bhattacharyya(
+    D_true: ArrayLike,
+    D_pred: ArrayLike,
+    *,
+    average: bool = True,
+    eps: float = DEFAULT_EPS,
+    normalize: bool = False,
+) -> float | np.ndarray:
+    """Bhattacharyya distance ``-log(sum_j sqrt(d_j p_j))`` (lower is better).
+
+    The coefficient inside the logarithm is :func:`fidelity`; it is floored at ``eps`` (two rows
+    with disjoint supports give ``-log(eps)``; ``eps=0`` gives ``inf``).
+
+    Examples
+    --------
+    >>> round(bhattacharyya([[0.5, 0.5]], [[0.25, 0.75]]), 4)
+    0.0347
+    """
+    eps = _check_eps(eps)
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
+    coefficient = np.minimum(np.sqrt(D_true * D_pred).sum(axis=1), 1.0)
+    return _reduce(-_log_floor(coefficient, eps), average, 0.0)
+
+
+# -- rank correlations -------------------------------------------------------------------------
+def _average_ranks(A: np.ndarray) -> np.ndarray:
+    """Ranks 1..L of each row's degrees, ascending, ties sharing their average rank."""
+    from scipy.stats import rankdata
+
+    return rankdata(A, axis=1, method="average")
+
+
+def _correlation_with_constant_rows(
+    num: np.ndarray, den_true: np.ndarray, den_pred: np.ndarray
+) -> np.ndarray:
+    """num / sqrt(den_true * den_pred); a row with all degrees tied has no ordering: two such
+    rows agree (1), one such row against an ordered one gives 0."""
+    den = np.sqrt(den_true * den_pred)
+    out = _safe_ratio(num, den)
+    flat_true, flat_pred = den_true <= 0, den_pred <= 0
+    out[flat_true & flat_pred] = 1.0
+    return out
+
+
+def spearman(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True, normalize: bool = False
+) -> float | np.ndarray:
+    """Spearman's rank correlation between each row's label ranking (higher is better).
+
+    The Pearson correlation of the rows' average ranks (ties share their mean rank), in
+    ``[-1, 1]``; without ties it is ``1 - 6 sum_j (r_j - s_j)^2 / (L (L^2 - 1))``. A row whose
+    degrees are all equal has no ranking: against another such row it scores 1, against any
+    other row 0.
+
+    Examples
+    --------
+    >>> spearman([[0.5, 0.3, 0.2]], [[0.2, 0.3, 0.5]])
+    -1.0
+    """
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
+    R = _average_ranks(D_true)
+    S = _average_ranks(D_pred)
+    R -= R.mean(axis=1, keepdims=True)
+    S -= S.mean(axis=1, keepdims=True)
+    values = _correlation_with_constant_rows(
+        (R * S).sum(axis=1), (R * R).sum(axis=1), (S * S).sum(axis=1)
+    )
+    return _reduce(values, average, -1.0, 1.0)
+
+
+#: Rows per block in :func:`kendall` (it builds (block, L, L) sign arrays).
+_KENDALL_BLOCK = 2048
+
+
+def kendall(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True, normalize: bool = False
+) -> float | np.ndarray:
+    """Kendall's rank correlation (tau-b) between each row's label ranking (higher is better).
+
+    ``sum_{j<k} sgn(d_j - d_k) sgn(p_j - p_k)`` divided by ``sqrt(T_d T_p)``, where ``T_d`` is
+    the number of label pairs not tied in ``d`` (and ``T_p`` in ``p``): with no ties, the
+    fraction of concordant pairs minus that of discordant pairs, in ``[-1, 1]``. Rows whose
+    degrees are all equal follow :func:`spearman`'s rule.
+
+    Examples
+    --------
+    >>> round(kendall([[0.5, 0.3, 0.2]], [[0.3, 0.5, 0.2]]), 4)  # 2 of 3 pairs concordant
+    0.3333
+    """
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
+    n = D_true.shape[0]
+    num = np.empty(n)
+    ties_true = np.empty(n)
+    ties_pred = np.empty(n)
+    for start in range(0, n, _KENDALL_BLOCK):
+        block = slice(start, start + _KENDALL_BLOCK)
+        a = np.sign(D_true[block, :, None] - D_true[block, None, :])
+        b = np.sign(D_pred[block, :, None] - D_pred[block, None, :])
+        # every unordered pair appears twice in the full (L, L) arrays: the factor cancels
+        num[block] = (a * b).sum(axis=(1, 2))
+        ties_true[block] = np.abs(a).sum(axis=(1, 2))
+        ties_pred[block] = np.abs(b).sum(axis=(1, 2))
+    values = _correlation_with_constant_rows(num, ties_true, ties_pred)
+    return _reduce(values, average, -1.0, 1.0)
+
+
+def dpa(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True, normalize: bool = False
+) -> float | np.ndarray:
+    """Degree percentile average ``(1/L) sum_j d_j rank(p_j)`` (higher is better).
+
+    ``rank`` is the ascending rank 1..L of each predicted degree within its row (ties share the
+    mean rank): a prediction scores high when it ranks the labels with large true degrees high.
+    The range is ``[1/L, 1]``; the best a prediction can reach for a given ``d`` is ordering the
+    labels as ``d`` does, which scores ``1`` only for a one-hot ``d``.
+
+    Examples
+    --------
+    >>> round(dpa([[0.5, 0.3, 0.2]], [[0.6, 0.3, 0.1]]), 4)  # (0.5*3 + 0.3*2 + 0.2*1) / 3
+    0.7667
+    """
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
+    L = D_true.shape[1]
+    values = (D_true * _average_ranks(D_pred)).sum(axis=1) / L
+    return _reduce(values, average, 1.0 / L, 1.0)
+
+
+# -- dominant-label measures -----------------------------------------------------------------
+def top_k_accuracy(
+    D_true: ArrayLike,
+    D_pred: ArrayLike,
+    *,
+    k: int = 1,
+    average: bool = True,
+    normalize: bool = False,
+) -> float | np.ndarray:
+    """Whether the predicted ``k`` largest degrees include the true dominant label (higher is
+    better).
+
+    The dominant labels of a row of ``D_true`` are those at its largest degree. Ties in the
+    prediction are broken uniformly at random, and the value is the probability of a hit under
+    that tie-breaking, computed exactly: a uniform prediction gets ``k / L`` on a row with one
+    dominant label (not 1, as "every label ties for first" would give), identical rows get 1.
+    ``k=1`` is one minus the 0/1 loss on the dominant label.
+
+    Parameters
+    ----------
+    k : int, default=1
+        How many predicted labels count (``1 <= k <= L``).
+
+    Examples
+    --------
+    >>> top_k_accuracy([[0.5, 0.3, 0.2]], [[0.2, 0.5, 0.3]], k=2)
+    0.0
+    >>> round(top_k_accuracy([[0.5, 0.3, 0.2]], [[1 / 3, 1 / 3, 1 / 3]]), 6)
+    0.333333
+    """
+    from scipy.special import comb
+
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
+    L = D_true.shape[1]
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 1 <= k <= L:
+        raise ValueError(f"k must be an integer from 1 to the number of labels {L}, got {k!r}.")
+    dominant = D_true == D_true.max(axis=1, keepdims=True)
+    # the best-placed dominant label: its predicted degree v, how many labels beat it (ahead),
+    # tie with it (tied) and how many of the tied ones are dominant (hits)
+    v = np.where(dominant, D_pred, -np.inf).max(axis=1, keepdims=True)
+    ahead = (D_pred > v).sum(axis=1)
+    tied = (D_pred == v).sum(axis=1)
+    hits = (dominant & (D_pred == v)).sum(axis=1)
+    slots = np.clip(k - ahead, 0, tied)
+    miss = comb(tied - hits, slots) / comb(tied, slots)
+    return _reduce(1.0 - miss, average, 0.0, 1.0)
+
+
+def top1_accuracy(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True, normalize: bool = False
+) -> float | np.ndarray:
+    """:func:`top_k_accuracy` with ``k=1``: the predicted dominant label is a true dominant one.
+
+    Examples
+    --------
+    >>> top1_accuracy([[0.5, 0.3, 0.2], [0.1, 0.1, 0.8]], [[0.4, 0.4, 0.2], [0.1, 0.2, 0.7]])
+    0.75
+    """
+    return top_k_accuracy(D_true, D_pred, k=1, average=average, normalize=normalize)
+
+
+def error_probability(
+    D_true: ArrayLike, D_pred: ArrayLike, *, average: bool = True, normalize: bool = False
+) -> float | np.ndarray:
+    """Error probability ``1 - d_{argmax p}`` (lower is better).
+
+    The true degree of the predicted dominant label, subtracted from 1: the chance of being wrong
+    when a label drawn from ``d`` is predicted by ``argmax p``. Ties in the prediction are broken
+    uniformly at random (the value is the expectation: one minus the mean true degree over the
+    tied labels). The best possible value for a row is ``1 - max_j d_j``, reached by predicting its
+    dominant label, so identical rows score ``1 - max_j d_j``, not 0.
+
+    Examples
+    --------
+    >>> round(error_probability([[0.5, 0.3, 0.2]], [[0.2, 0.5, 0.3]]), 4)
+    0.7
+    """
+    D_true, D_pred = _check_pair(D_true, D_pred, normalize)
+    top = D_pred == D_pred.max(axis=1, keepdims=True)
+    hit = (D_true * top).sum(axis=1) / top.sum(axis=1)
+    return _reduce(1.0 - hit, average, 0.0, 1.0)
+
+
 def label_subset_euclidean(
     D_true: ArrayLike,
     D_pred: ArrayLike,
@@ -499,10 +871,30 @@ METRICS: dict[str, MetricInfo] = {
         MetricInfo("sorensen", sorensen, False, 0.0, "Sorensen"),
         MetricInfo("squared_chi2", squared_chi2, False, 0.0, "Squared chi2"),
         MetricInfo("fidelity", fidelity, True, 1.0, "Fidelity"),
+        MetricInfo("squared_euclidean", squared_euclidean, False, 0.0, "Squared Euclidean"),
+        MetricInfo("manhattan", manhattan, False, 0.0, "Manhattan"),
+        MetricInfo("matusita", matusita, False, 0.0, "Matusita"),
+        MetricInfo("wave_hedges", wave_hedges, False, 0.0, "Wave Hedges"),
+        MetricInfo("jeffreys", jeffreys, False, 0.0, "Jeffreys"),
+        MetricInfo("js_divergence", js_divergence, False, 0.0, "JS"),
+        MetricInfo("bhattacharyya", bhattacharyya, False, 0.0, "Bhattacharyya"),
+        MetricInfo("spearman", spearman, True, 1.0, "Spearman"),
+        MetricInfo("kendall", kendall, True, 1.0, "Kendall"),
+        MetricInfo("dpa", dpa, True, 1.0, "DPA"),
+        MetricInfo("top1_accuracy", top1_accuracy, True, 1.0, "Top-1 accuracy"),
+        MetricInfo("error_probability", error_probability, False, 0.0, "Error probability"),
     )
 }
 
-_ALIASES = {"kl": "kl_divergence", "kld": "kl_divergence", "cheby": "chebyshev"}
+_ALIASES = {
+    "kl": "kl_divergence",
+    "kld": "kl_divergence",
+    "cheby": "chebyshev",
+    "kl_symmetric": "jeffreys",
+    "jsd": "js_divergence",
+    "l1": "manhattan",
+    "zero_one_accuracy": "top1_accuracy",
+}
 
 
 def get_metric(name: str) -> MetricInfo:
