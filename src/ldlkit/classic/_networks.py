@@ -295,7 +295,7 @@ class CPNN(_Network):
 
 
 class BCPNN(CPNN):
-    """BCPNN (Yang, Geng et al. 2017): :class:`CPNN` with the label given in binary code.
+    """BCPNN (Yang, Sun & Sun 2017): :class:`CPNN` with the label given in binary code.
 
     Reading: "binary coding" of the label is read as its index in ``ceil(log2 L)`` binary digits
     (``label_encoding="binary"``); the reference package feeds a one-hot vector
@@ -331,7 +331,7 @@ class BCPNN(CPNN):
 
 
 class ACPNN(CPNN):
-    """ACPNN (Yang, Geng et al. 2017): :class:`CPNN` on an augmented training set.
+    """ACPNN (Yang, Sun & Sun 2017): :class:`CPNN` on an augmented training set.
 
     ``n_augment`` copies of the training set; copy ``k`` adds ``1/k`` of each row's dominant
     degree to it and renormalises, so that the network sees the dominant label emphasised at
