@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .._torch import resolve_device
+from .._torch import check_device, resolve_device
 from ._faiss import SubsetIndex, check_index_params, rerank
 
 _BACKENDS = ("numpy", "torch", "faiss")
@@ -49,25 +49,21 @@ _RERANK_MARGIN = 8
 def check_search_params(
     backend: str, device: str, block_size, dtype: str, index_params: dict | None = None
 ) -> None:
-    """Validate the search-core constructor arguments with errors that name the parameter."""
-    if backend not in _BACKENDS:
-        raise ValueError(f"backend must be one of {_BACKENDS}, got {backend!r}.")
-    if not isinstance(device, str) or not (
-        device in ("cpu", "auto", "cuda") or device.startswith("cuda:")
-    ):
-        raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got {device!r}.")
+    """The search-core rules that the estimators' declared constraints cannot state.
+
+    ``backend``, ``dtype`` and ``block_size`` each have one declared constraint
+    (``_NeighborsBase._parameter_constraints``, checked by scikit-learn's parameter validation
+    before this runs); this adds the rest, each in one place: the spelling of ``device``
+    (:func:`ldlkit._torch.check_device`), the rules that tie parameters together (a device
+    other than the CPU needs the torch backend; ``index_params`` only with faiss), and that the
+    optional library a backend needs is installed (and CUDA is there when asked for).
+    ``block_size`` is unused here; it is accepted so that callers pass the full set.
+    """
+    check_device(device)
     if device != "cpu" and backend != "torch":
         raise ValueError(
             f"device={device!r} needs backend='torch'; the {backend} backend runs on the CPU only."
         )
-    if block_size is not None and (
-        isinstance(block_size, bool) or not isinstance(block_size, int | np.integer)
-    ):
-        raise ValueError(f"block_size must be a positive integer or None, got {block_size!r}.")
-    if block_size is not None and block_size < 1:
-        raise ValueError(f"block_size must be a positive integer or None, got {block_size!r}.")
-    if dtype not in _DTYPES:
-        raise ValueError(f"dtype must be one of {tuple(_DTYPES)}, got {dtype!r}.")
     check_index_params(index_params, backend)
     if backend == "torch":
         from .._optional import require_torch
@@ -142,7 +138,9 @@ class SearchIndex:
             screen = exact.astype(self.dtype)
             return exact, screen, np.zeros(len(X), dtype=self.dtype)
         _check_euclidean_range(X, np.float64, offset)
-        exact = np.array(X, dtype=np.float64)  # a copy: the caller's array is never kept
+        # a C-ordered copy (the caller's array is never kept): features read from .mat files
+        # are column-major, and the exact re-scoring gathers whole rows
+        exact = np.array(X, dtype=np.float64, order="C")
         framed = self._framed(exact)
         _check_screen_range(framed, self.dtype, offset, self._scale)
         screen = framed.astype(self.dtype)
