@@ -15,6 +15,7 @@ from scipy.special import softmax
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval
 
+from .._blas import single_threaded_fit
 from ..base import BaseLDL
 from ._maxent import softmax_backward
 from ._solvers import decrease_stop_options, minimize_lbfgs, with_intercept
@@ -210,6 +211,7 @@ class LALOT(BaseLDL):
         return ground_metric(K) / self.metric_scale_
 
     # -- training ---------------------------------------------------------------------------------
+    @single_threaded_fit
     def _fit(self, X: np.ndarray, D: np.ndarray) -> None:
         X1 = with_intercept(X)
         prior = D.T @ D

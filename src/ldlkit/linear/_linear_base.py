@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .._blas import single_threaded_fit
 from ..base import BaseLDL
 
 #: below this many training rows the early-stopping estimators fit every row
@@ -22,6 +23,7 @@ class _LinearLDL(BaseLDL):
 
     _abstract = True
 
+    @single_threaded_fit
     def _fit(self, X: np.ndarray, D: np.ndarray) -> None:
         W1 = self._fit_design(self._design(X), D)
         if self.fit_intercept:
