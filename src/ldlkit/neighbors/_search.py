@@ -42,6 +42,8 @@ _RESCORE_ELEMENTS = 2**20
 _WIDE_ROWS = 256
 #: Queries per faiss call when ``block_size`` is None (faiss holds no n x n_train matrix).
 _FAISS_BLOCK = 4096
+#: Up to this k the k-th best screen score is found by k argmax passes, above by np.partition.
+_ARGMAX_TOPK = 16
 #: Extra candidates fetched from faiss per query and re-ranked exactly.
 _RERANK_MARGIN = 8
 
@@ -417,12 +419,14 @@ class SearchIndex:
 
     # -- screening --------------------------------------------------------------------------------
     def _screen_numpy(self, Qs: np.ndarray) -> np.ndarray:
-        S = Qs @ self.rows.T
-        if self.metric == "euclidean":
-            # -(|q|^2 - 2 q.t + |t|^2) in the screening frame.
-            S *= 2
-            S -= self._sqnorms[: self.n_rows]
-            S -= np.einsum("ij,ij->i", Qs, Qs)[:, None]
+        if self.metric == "cosine":
+            return Qs @ self.rows.T
+        # 2 q.t - |t|^2 in the screening frame: the negative squared distance plus |q|^2, a
+        # constant per query, which changes no query's ranking or window (the window compares
+        # a row's scores with its own k-th best). One pass over the block after the product
+        # (the factor 2 is exact in floating point, so it goes on the queries).
+        S = (2 * Qs) @ self.rows.T
+        S -= self._sqnorms[: self.n_rows]
         return S
 
     def _window_numpy(self, sub: np.ndarray, k: int, eps: np.ndarray):
@@ -432,6 +436,8 @@ class SearchIndex:
             return np.repeat(np.arange(n), m), np.tile(np.arange(m), n)
         if k == 1:
             kth = sub[np.arange(n), sub.argmax(axis=1)]  # argmax is faster than max
+        elif k <= _ARGMAX_TOPK:
+            kth = _kth_largest_by_argmax(sub, k)
         else:
             kth = np.partition(sub, m - k, axis=1)[:, m - k]
         # flatnonzero + divmod: 2-D np.nonzero is about 40x slower on these masks.
@@ -652,6 +658,24 @@ class SearchIndex:
         stacked = torch.stack([torch.cat(parts_q), torch.cat(parts_c), torch.cat(parts_l)])
         qi, cols, labels = stacked.cpu().numpy()
         return qi, cols, labels
+
+
+def _kth_largest_by_argmax(S: np.ndarray, k: int) -> np.ndarray:
+    """Per row the ``k``-th largest value of ``S`` (duplicates counted), by ``k`` argmax passes.
+
+    Each pass takes the row maxima and sets them to ``-inf``; the taken values are written back
+    afterwards, so ``S`` is unchanged on return. For small ``k`` this is several times faster
+    than ``np.partition`` (Movie, k = 4: 14x), whose selection is not vectorised across rows.
+    """
+    rows = np.arange(len(S))
+    taken = []
+    for _ in range(k):
+        cols = S.argmax(axis=1)
+        taken.append((cols, S[rows, cols]))
+        S[rows, cols] = -np.inf
+    for cols, values in reversed(taken):
+        S[rows, cols] = values
+    return taken[-1][1]
 
 
 def _concat(parts: list[np.ndarray]) -> np.ndarray:
