@@ -83,7 +83,7 @@ class LALOT(BaseLDL):
     alpha : float, default=0.0
         L2 penalty ``alpha/2 ||W||^2`` on the feature weights (not the intercept). The paper
         has none (0 reproduces it); without it the model overfits data with more features
-        than rows (see ``docs/linear-2.md``).
+        than rows (see ``docs/linear.md``).
     max_iter : int, default=50
         Alternations between the two steps.
     inner_max_iter : int, default=100
