@@ -180,8 +180,8 @@ def minimize_trust_newton(
     by at least 1e-4 of the decrease the quadratic model predicts, and resizes the region
     (Nocedal & Wright, Algorithm 4.1; initial radius 1). scipy's ``trust-ncg`` tightens the CG
     tolerance as the gradient shrinks; on the ill-conditioned benchmark features its CG steps
-    then doubled from one Newton iteration to the next (emotion6: 8,337 Hessian-vector products
-    in 12 iterations), which buys a fast final convergence that early stopping does not need.
+    then doubled from one Newton iteration to the next (on emotion6 most of a fit), which buys
+    a fast final convergence that early stopping does not need.
 
     Parameters
     ----------
