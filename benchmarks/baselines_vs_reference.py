@@ -393,6 +393,43 @@ def alternating_line(record: dict) -> str:
     )
 
 
+def render_alternating(results: dict) -> str:
+    """Markdown table of an ``--alternate`` file: medians, means and per-fold time ratios."""
+    lines = [
+        "| dataset | method | folds | KL ldlkit | KL python-ldl | KL ldlkit previous | "
+        "fit s ldlkit | fit s python-ldl | fit s previous | python-ldl / ldlkit (range) | "
+        "previous / ldlkit | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for record in results["runs"].values():
+        summarise_alternating(record)
+        s = record["summary"]
+        if "ldlkit" not in s:
+            continue
+
+        def kl(side, s=s):
+            return f"{s[side]['kl_divergence']:.4f}" if side in s else "—"
+
+        def fit(side, s=s):
+            return f"{s[side]['fit_s_median']:.3f}" if side in s else "—"
+
+        def ratio(side, s=s):
+            value = s.get(f"{side}_over_ldlkit_fit_time_median")
+            low_high = s.get(f"{side}_over_ldlkit_fit_time_range")
+            if value is None:
+                return "—"
+            return f"{value:.1f}x ({low_high[0]:.1f}-{low_high[1]:.1f})"
+
+        loads = [f["load_before"][0] for f in record["folds"].values()]
+        lines.append(
+            f"| {record['dataset']} | {record['method']} | {s['ldlkit']['folds']} | "
+            f"{kl('ldlkit')} | {kl('reference')} | {kl('ldlkit_previous')} | {fit('ldlkit')} | "
+            f"{fit('reference')} | {fit('ldlkit_previous')} | {ratio('reference')} | "
+            f"{ratio('ldlkit_previous')} | {min(loads):.0f}-{max(loads):.0f} |"
+        )
+    return "\n".join(lines)
+
+
 def cache_dir(args, dataset: str, method: str) -> Path:
     path = Path(args.cache_dir) / dataset / method.replace(" ", "_")
     path.mkdir(parents=True, exist_ok=True)
@@ -601,11 +638,15 @@ def main(argv=None) -> None:
     if args.serve_worker:
         serving_worker(args)
         return
+    if args.render:
+        loaded = [json.loads(Path(f).read_text()) for f in args.render]
+        if args.alternate:
+            print(render_alternating(loaded[0]))
+            return
+        print(render(merge(loaded)))
+        return
     if args.alternate:
         run_alternating(args)
-        return
-    if args.render:
-        print(render(merge([json.loads(Path(f).read_text()) for f in args.render])))
         return
     sides = ["ldlkit"] if args.no_reference else args.sides
 
