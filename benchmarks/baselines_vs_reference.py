@@ -98,7 +98,10 @@ MATCHED = {
         "LDL-LCLR",
         {"lambda2": 1e-4, "lambda3": 1e-4, "lambda4": -1e-4, "adaptive_rho": False},
     ),
-    "LDL-LRR [ref params]": ("LDL-LRR", {"beta": 0.0, "max_iter": 50}),
+    "LDL-LRR [ref params]": (
+        "LDL-LRR",
+        {"beta": 0.0, "max_iter": 50, "solver": "lbfgs", "early_stopping": False},
+    ),
 }
 # ldlkit's defaults before the Newton solver and early stopping, timed beside the new ones
 PREVIOUS_DEFAULTS = {
