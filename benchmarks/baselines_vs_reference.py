@@ -1,6 +1,6 @@
 """ldlkit's linear baselines beside the independent ``python-ldl`` package, on the same folds.
 
-Protocol (issue 11): ``KFold(10, shuffle=True, random_state=0)``, raw features (no scaling), each
+Protocol: ``KFold(10, shuffle=True, random_state=0)``, raw features (no scaling), each
 package's default parameters. Both sides predict the same test folds; ldlkit's metrics score both
 (rows of the reference's predictions are clipped at 0 and renormalised first, since some of its
 methods return float32 rows or rows projected up to round-off). Per dataset and method the JSON
@@ -28,8 +28,8 @@ reference or both (two processes can run the sides in parallel into different ``
 folds of the selected runs first (after a speed change). ``--budget S`` bounds each side's time
 per (dataset, method): a side stops before a fold that would take it past S seconds (judged from
 its slowest fold so far), and the reference worker is killed at S + 60 s. Reference methods the
-issue measured as far slower than any budget here (``REFERENCE_TOO_SLOW``) are not run; the
-table shows the issue's number instead. Methods that ldlkit (or the reference) does not have are
+measured earlier as far slower than any budget here (``REFERENCE_TOO_SLOW``) are not run; the
+table shows that measurement instead. Methods that ldlkit (or the reference) does not have are
 recorded as skipped with the reason.
 
 ``--alternate`` times the two packages fold by fold, alternating, on a loaded machine: one
@@ -81,7 +81,7 @@ METHODS = {
     "LDLSF": ("LDLSF", "LDLSF", {}),
     "LDL-LCLR": ("LDLLCLR", "LDL_LCLR", {}),
     "LDL-LRR": ("LDLLRR", "LDL_LRR", {}),
-    # built on the same subpackage by a second branch; skipped until importable
+    # skipped (recorded with the reason) where this checkout lacks the class
     "LALOT": ("LALOT", "LALOT", {}),
     "EDL-LRL": ("EDLLRL", None, {}),
     "LDL-SCL": ("LDLSCL", "LDL_SCL", {}),
@@ -116,7 +116,7 @@ SINGLE_THREAD_ENV = {
 }
 FOLDS = 10
 SEED = 0
-# (dataset or "*", method) -> why python-ldl is not run there: the issue's or an earlier run's
+# (dataset or "*", method) -> why python-ldl is not run there: an earlier run's
 # measured time per fold, which a 10-fold run on this shared machine cannot afford
 REFERENCE_TOO_SLOW = {
     ("Movie", "LDLSF"): "issue: > 600 s per fold (2 cores)",

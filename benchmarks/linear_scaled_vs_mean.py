@@ -1,4 +1,4 @@
-"""Do the linear baselines beat the training mean once features are standardised (issue 11)?
+"""Do the linear baselines beat the training mean once features are standardised?
 
 Each baseline in a ``Pipeline(StandardScaler(), estimator)`` with an unpenalised intercept where
 the model has the option, and the hyperparameters its paper states: fixed values where the paper
