@@ -1,6 +1,6 @@
 """ldlkit's linear baselines beside the independent ``python-ldl`` package, on the same folds.
 
-Protocol (issue 11): ``KFold(10, shuffle=True, random_state=0)``, raw features (no scaling), each
+Protocol: ``KFold(10, shuffle=True, random_state=0)``, raw features (no scaling), each
 package's default parameters. Both sides predict the same test folds; ldlkit's metrics score both
 (rows of the reference's predictions are clipped at 0 and renormalised first, since some of its
 methods return float32 rows or rows projected up to round-off). Per dataset and method the JSON
@@ -28,9 +28,23 @@ reference or both (two processes can run the sides in parallel into different ``
 folds of the selected runs first (after a speed change). ``--budget S`` bounds each side's time
 per (dataset, method): a side stops before a fold that would take it past S seconds (judged from
 its slowest fold so far), and the reference worker is killed at S + 60 s. Reference methods the
-issue measured as far slower than any budget here (``REFERENCE_TOO_SLOW``) are not run; the
-table shows the issue's number instead. Methods that ldlkit (or the reference) does not have are
+measured earlier as far slower than any budget here (``REFERENCE_TOO_SLOW``) are not run; the
+table shows that measurement instead. Methods that ldlkit (or the reference) does not have are
 recorded as skipped with the reason.
+
+``--alternate`` times the two packages fold by fold, alternating, on a loaded machine: one
+python-ldl worker stays up per (dataset, method) and fits a fold when told to, so that
+ldlkit's fit of fold k and python-ldl's fit of fold k run back to back (in turn first), and
+ldlkit at its previous defaults (``PREVIOUS_DEFAULTS``: L-BFGS run to its iteration limit) runs
+beside them. Every BLAS pool and torch runs one thread on both sides (the worker's environment
+sets ``OMP_NUM_THREADS=1`` and friends; run the script with the same variables). The JSON
+holds every fold's times, test metrics and the load average around it, and per run the median
+of the per-fold time ratios::
+
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 LDLKIT_DATA=... \
+        python benchmarks/baselines_vs_reference.py --alternate --datasets SJAFFE M2B SBU_3DFE \
+        --methods SA-BFGS LDL-LRR --folds 10 --budget 120 \
+        --out benchmarks/results/baselines_alternating.json
 """
 
 from __future__ import annotations
@@ -67,7 +81,7 @@ METHODS = {
     "LDLSF": ("LDLSF", "LDLSF", {}),
     "LDL-LCLR": ("LDLLCLR", "LDL_LCLR", {}),
     "LDL-LRR": ("LDLLRR", "LDL_LRR", {}),
-    # built on the same subpackage by a second branch; skipped until importable
+    # skipped (recorded with the reason) where this checkout lacks the class
     "LALOT": ("LALOT", "LALOT", {}),
     "EDL-LRL": ("EDLLRL", None, {}),
     "LDL-SCL": ("LDLSCL", "LDL_SCL", {}),
@@ -84,11 +98,25 @@ MATCHED = {
         "LDL-LCLR",
         {"lambda2": 1e-4, "lambda3": 1e-4, "lambda4": -1e-4, "adaptive_rho": False},
     ),
-    "LDL-LRR [ref params]": ("LDL-LRR", {"beta": 0.0, "max_iter": 50}),
+    "LDL-LRR [ref params]": (
+        "LDL-LRR",
+        {"beta": 0.0, "max_iter": 50, "solver": "lbfgs", "early_stopping": False},
+    ),
+}
+# ldlkit's defaults before the Newton solver and early stopping, timed beside the new ones
+PREVIOUS_DEFAULTS = {
+    "SA-BFGS": {"solver": "lbfgs", "early_stopping": False},
+    "LDL-LRR": {"solver": "lbfgs", "early_stopping": False, "beta": 1e-3},
+}
+SINGLE_THREAD_ENV = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "NUMBA_NUM_THREADS": "1",
 }
 FOLDS = 10
 SEED = 0
-# (dataset or "*", method) -> why python-ldl is not run there: the issue's or an earlier run's
+# (dataset or "*", method) -> why python-ldl is not run there: an earlier run's
 # measured time per fold, which a 10-fold run on this shared machine cannot afford
 REFERENCE_TOO_SLOW = {
     ("Movie", "LDLSF"): "issue: > 600 s per fold (2 cores)",
@@ -187,6 +215,222 @@ def reference_worker(args) -> None:
         )
         spent += done["fit_s"] + done["predict_s"]
         slowest = max(slowest, done["fit_s"] + done["predict_s"])
+
+
+def serving_worker(args) -> None:
+    """python-ldl side of ``--alternate``: fit the fold named on each stdin line, answer on stdout.
+
+    Each answer is one JSON line with the fold's predictions file, fit and predict seconds.
+    """
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+    import pyldl.algorithms as reference
+
+    data = np.load(args.data)
+    X, D = data["X"], data["D"]
+    _, ref_class, fit_kwargs = METHODS[args.method]
+    cls = getattr(reference, ref_class)
+    with warnings.catch_warnings():  # first fit compiles numba kernels / builds keras graphs
+        warnings.simplefilter("ignore")
+        try:
+            cls(random_state=SEED).fit(X[:30], D[:30], **fit_kwargs).predict(X[:5])
+        except Exception:
+            pass
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        k = int(line)
+        train, test = data[f"train{k}"], data[f"test{k}"]
+        model = cls(random_state=SEED)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start = time.perf_counter()
+            model.fit(X[train], D[train], **fit_kwargs)
+            fit_s = time.perf_counter() - start
+            start = time.perf_counter()
+            P = np.asarray(model.predict(X[test]), dtype=np.float64)
+            predict_s = time.perf_counter() - start
+        out = Path(args.worker_out) / f"alt_fold{k}.npy"
+        np.save(out, P)
+        print(json.dumps({"P": str(out), "fit_s": fit_s, "predict_s": predict_s}), flush=True)
+
+
+def run_alternating(args) -> None:
+    """``--alternate``: ldlkit (new and previous defaults) and python-ldl, fold by fold."""
+    out_path = Path(args.out)
+    results = json.loads(out_path.read_text()) if args.resume and out_path.exists() else {}
+    results["protocol"] = {
+        "cv": f"KFold({FOLDS}, shuffle=True, random_state={SEED})",
+        "features": "raw (no scaling)",
+        "parameters": "each package's defaults; ldlkit_previous: " + json.dumps(PREVIOUS_DEFAULTS),
+        "mode": "alternating fold by fold (order swapped every fold), one process per side",
+        "threads": {k: os.environ.get(k, "unset") for k in SINGLE_THREAD_ENV},
+        "budget_s_per_run": args.budget,
+        "cpus": os.cpu_count(),
+        "command": "python benchmarks/baselines_vs_reference.py " + " ".join(sys.argv[1:]),
+    }
+    runs = results.setdefault("runs", {})
+
+    def save():
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        out_path.write_text(json.dumps(results, indent=1))
+
+    fold_ids = list(range(min(args.folds, FOLDS)))
+    for dataset in args.datasets:
+        X, D = load(dataset)
+        splits = folds(len(X))
+        for method in args.methods:
+            key = f"{dataset}/{method}"
+            record = runs.setdefault(key, {"dataset": dataset, "method": method, "folds": {}})
+            with tempfile.TemporaryDirectory() as tmp:
+                data_path = Path(tmp) / "data.npz"
+                arrays = {"X": X, "D": D}
+                for k in fold_ids:
+                    arrays[f"train{k}"], arrays[f"test{k}"] = splits[k]
+                np.savez(data_path, **arrays)
+                command = [args.reference_python, __file__, "--serve-worker", "--method", method]
+                command += ["--data", str(data_path), "--worker-out", tmp]
+                worker = subprocess.Popen(
+                    command,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    text=True,
+                    env={**os.environ, **SINGLE_THREAD_ENV},
+                )
+                try:
+                    worker.stdout.readline()  # ready
+                    alternate_folds(args, record, worker, X, D, splits, fold_ids, save)
+                finally:
+                    worker.stdin.close()
+                    worker.wait(timeout=60)
+            summarise_alternating(record)
+            save()
+            print(alternating_line(record), flush=True)
+
+
+def alternate_folds(args, record, worker, X, D, splits, fold_ids, save) -> None:
+    method = record["method"]
+    ours_class = METHODS[method][0]
+    spent, slowest = 0.0, 0.0
+    for k in fold_ids:
+        if str(k) in record["folds"]:
+            continue
+        if not within_budget(spent, slowest, args.budget):
+            record.setdefault("skipped_folds", []).append(k)
+            continue
+        train, test = splits[k]
+        entry = {"load_before": os.getloadavg()}
+        sides = ["ldlkit", "reference"] + (
+            ["ldlkit_previous"] if method in PREVIOUS_DEFAULTS else []
+        )
+        if k % 2:
+            sides.reverse()
+        start = time.perf_counter()
+        for side in sides:
+            if side == "reference":
+                entry[side] = reference_fold(worker, k, D[test])
+            else:
+                params = PREVIOUS_DEFAULTS[method] if side == "ldlkit_previous" else {}
+                done = fit_predict(make_ldlkit(ours_class, params), X, D, train, test)
+                entry[side] = fold_record(D[test], done)
+        took = time.perf_counter() - start
+        entry["load_after"] = os.getloadavg()
+        record["folds"][str(k)] = entry
+        spent += took
+        slowest = max(slowest, took)
+        save()
+
+
+def reference_fold(worker, k: int, D_test: np.ndarray) -> dict:
+    """Ask the python-ldl worker to fit fold ``k``; its metrics and times."""
+    worker.stdin.write(f"{k}\n")
+    worker.stdin.flush()
+    line = worker.stdout.readline()
+    if not line:
+        return {"error": "python-ldl worker ended"}
+    answer = json.loads(line)
+    return fold_record(D_test, {**answer, "P": np.load(answer["P"])})
+
+
+def summarise_alternating(record: dict) -> None:
+    """Per side the mean metrics and median fit time; median per-fold ratios against ldlkit."""
+    folds_done = list(record["folds"].values())
+    summary = {}
+    for side in ("ldlkit", "reference", "ldlkit_previous"):
+        rows = [f[side] for f in folds_done if side in f and "fit_s" in f[side]]
+        if rows:
+            summary[side] = {
+                "folds": len(rows),
+                "fit_s_median": float(np.median([r["fit_s"] for r in rows])),
+                **{m: float(np.mean([r[m] for r in rows])) for m in METRICS},
+            }
+    for side in ("reference", "ldlkit_previous"):
+        pairs = [
+            f[side]["fit_s"] / max(f["ldlkit"]["fit_s"], 1e-12)
+            for f in folds_done
+            if "fit_s" in f.get(side, {}) and "fit_s" in f.get("ldlkit", {})
+        ]
+        if pairs:
+            summary[f"{side}_over_ldlkit_fit_time_median"] = float(np.median(pairs))
+            summary[f"{side}_over_ldlkit_fit_time_range"] = [float(min(pairs)), float(max(pairs))]
+    record["summary"] = summary
+
+
+def alternating_line(record: dict) -> str:
+    s = record.get("summary", {})
+
+    def side(name):
+        v = s.get(name)
+        return "—" if not v else f"KL {v['kl_divergence']:.4f} fit {v['fit_s_median']:.3f}s"
+
+    ratio = s.get("reference_over_ldlkit_fit_time_median")
+    return (
+        f"{record['dataset']:9s} {record['method']:8s} ldlkit {side('ldlkit')} | python-ldl "
+        f"{side('reference')} | previous {side('ldlkit_previous')} | ref/ldlkit "
+        f"{'—' if ratio is None else f'{ratio:.1f}x'}"
+    )
+
+
+def render_alternating(results: dict) -> str:
+    """Markdown table of an ``--alternate`` file: medians, means and per-fold time ratios."""
+    lines = [
+        "| dataset | method | folds | KL ldlkit | KL python-ldl | KL ldlkit previous | "
+        "fit s ldlkit | fit s python-ldl | fit s previous | python-ldl / ldlkit (range) | "
+        "previous / ldlkit | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for record in results["runs"].values():
+        summarise_alternating(record)
+        s = record["summary"]
+        if "ldlkit" not in s:
+            continue
+
+        def kl(side, s=s):
+            return f"{s[side]['kl_divergence']:.4f}" if side in s else "—"
+
+        def fit(side, s=s):
+            return f"{s[side]['fit_s_median']:.3f}" if side in s else "—"
+
+        def ratio(side, s=s):
+            value = s.get(f"{side}_over_ldlkit_fit_time_median")
+            low_high = s.get(f"{side}_over_ldlkit_fit_time_range")
+            if value is None:
+                return "—"
+            return f"{value:.1f}x ({low_high[0]:.1f}-{low_high[1]:.1f})"
+
+        loads = [f["load_before"][0] for f in record["folds"].values()]
+        lines.append(
+            f"| {record['dataset']} | {record['method']} | {s['ldlkit']['folds']} | "
+            f"{kl('ldlkit')} | {kl('reference')} | {kl('ldlkit_previous')} | {fit('ldlkit')} | "
+            f"{fit('reference')} | {fit('ldlkit_previous')} | {ratio('reference')} | "
+            f"{ratio('ldlkit_previous')} | {min(loads):.0f}-{max(loads):.0f} |"
+        )
+    return "\n".join(lines)
 
 
 def cache_dir(args, dataset: str, method: str) -> Path:
@@ -382,8 +626,10 @@ def main(argv=None) -> None:
     parser.add_argument("--out", default="benchmarks/results/baselines_vs_reference.json")
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--render", metavar="FILE", nargs="+")
+    parser.add_argument("--alternate", action="store_true", help="time both sides fold by fold")
     # worker mode (internal)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--method", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--fold-ids", nargs="+", type=int, help=argparse.SUPPRESS)
@@ -392,8 +638,18 @@ def main(argv=None) -> None:
     if args.worker:
         reference_worker(args)
         return
+    if args.serve_worker:
+        serving_worker(args)
+        return
     if args.render:
-        print(render(merge([json.loads(Path(f).read_text()) for f in args.render])))
+        loaded = [json.loads(Path(f).read_text()) for f in args.render]
+        if args.alternate:
+            print(render_alternating(loaded[0]))
+            return
+        print(render(merge(loaded)))
+        return
+    if args.alternate:
+        run_alternating(args)
         return
     sides = ["ldlkit"] if args.no_reference else args.sides
 

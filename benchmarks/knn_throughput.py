@@ -16,7 +16,10 @@ Measures, in one run (so ratios are against a baseline taken on the same machine
 * the cost of exact re-ranking: predictions/s of this code against the code before it (a git
   revision, ``--baseline-rev``), each timed in a child process, alternating, best of the rounds;
 * copy-on-write against a lock: append latency and 1-row predict latency with a concurrent
-  writer/reader, for the copy-on-write snapshot (used) and for the same model behind one lock.
+  writer/reader, for the copy-on-write snapshot (used) and for the same model behind one lock;
+* AA-kNN's exact predict against faiss ``IndexFlatL2`` (float32 brute force) plus the averaging
+  of the neighbours' distributions, and against the float32 product of its screen alone (its
+  roofline), alternating, on Movie as loaded (column-major float64) and C-ordered.
 
 Usage::
 
@@ -358,6 +361,62 @@ def cow_versus_lock(args, X, D) -> dict:
     return report
 
 
+def aaknn_versus_flat(args, X, D) -> dict:
+    """AA-kNN exact predict beside faiss IndexFlatL2 + averaging and beside its own matmul."""
+    import faiss
+
+    n_train = int(0.9 * len(X))
+    Xtr, Dtr, Xte = X[:n_train], D[:n_train], X[n_train:]
+    fortran = AAKNN().fit(np.asfortranarray(Xtr), Dtr)
+    c_order = AAKNN().fit(np.ascontiguousarray(Xtr), Dtr)
+    T32 = np.ascontiguousarray(Xtr, dtype=np.float32)
+    Q32 = np.ascontiguousarray(Xte, dtype=np.float32)
+    flat = faiss.IndexFlatL2(T32.shape[1])
+    flat.add(T32)
+    rows, queries = c_order.index_.rows, c_order.index_._prepare_queries(Xte)[1]
+
+    def faiss_flat_and_average():
+        _, neighbours = flat.search(Q32, 4)
+        return Dtr[neighbours].mean(axis=1)
+
+    candidates = {
+        "AA-kNN exact (fitted on column-major rows)": lambda: fortran.predict(Xte),
+        "AA-kNN exact (fitted on C-ordered rows)": lambda: c_order.predict(Xte),
+        "faiss IndexFlatL2 k=4 + averaging": faiss_flat_and_average,
+        "float32 matmul of the screen (roofline)": lambda: queries @ rows.T,
+    }
+    times: dict[str, list[float]] = {name: [] for name in candidates}
+    for fn in candidates.values():
+        fn()  # warm-up
+    for _ in range(args.repeats):  # alternate, so load drift hits every candidate
+        for name, fn in candidates.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    best = {name: min(v) for name, v in times.items()}
+    flat_s = best["faiss IndexFlatL2 k=4 + averaging"]
+    matmul_s = best["float32 matmul of the screen (roofline)"]
+    same = np.array_equal(fortran.predict(Xte), c_order.predict(Xte))
+    result = {
+        "n_train": int(n_train),
+        "n_queries": int(len(Xte)),
+        "n_features": int(X.shape[1]),
+        "faiss_threads": int(faiss.omp_get_max_threads()),
+        "best_s": best,
+        "all_s": times,
+        "aaknn_over_faiss_flat": {
+            name: best[name] / flat_s for name in candidates if name.startswith("AA-kNN")
+        },
+        "aaknn_fraction_of_matmul_roofline": {
+            name: matmul_s / best[name] for name in candidates if name.startswith("AA-kNN")
+        },
+        "identical_predictions_column_major_vs_c_ordered": bool(same),
+        "load_average_after": os.getloadavg(),
+    }
+    print(json.dumps(result, indent=1))
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="benchmarks/results/knn_throughput.json")
@@ -383,6 +442,7 @@ def main() -> None:
         "memory": lambda: memory(args, X, D),
         "partial_fit_1000_rows_movie": lambda: incremental(args, X, D),
         "copy_on_write_vs_lock_movie": lambda: cow_versus_lock(args, X, D),
+        "aaknn_vs_faiss_flat_movie": lambda: aaknn_versus_flat(args, X, D),
     }
     report = {
         "machine": {

@@ -1,14 +1,21 @@
-"""Fit time of the L-BFGS-based estimators with single-threaded BLAS (the default) and with BLAS
-as configured, in the same process, alternating, on the first training fold of each dataset.
+"""Fit time of the linear baselines with single-threaded BLAS (the default) and with BLAS as
+configured, in the same process, alternating, on the first training fold of each dataset.
 
-``ldlkit._blas`` limits BLAS to one thread while scipy's L-BFGS-B runs
-(``LDLKIT_SOLVER_BLAS_THREADS``, default 1; 0 leaves BLAS alone). This script measures both
+``ldlkit._blas`` limits BLAS to one thread during every linear baseline's fit (L-BFGS,
+Newton-CG, ADMM and alternating solvers alike; ``LDLKIT_SOLVER_BLAS_THREADS``, default 1; 0
+leaves BLAS alone). This script measures both
 settings back to back and checks that they reach the same model (largest difference of the
 predicted training distributions, and both training KLs), so the speed-up is not bought with a
 different answer. Writes ``benchmarks/results/solver_threads.json``. Usage::
 
     LDLKIT_DATA=... PYTHONPATH=src python benchmarks/solver_threads.py \
         --datasets SJAFFE M2B SBU_3DFE --methods SABFGS LDLLRR
+
+The ADMM and alternating solvers (``benchmarks/results/solver_threads_admm.json``)::
+
+    LDLKIT_DATA=... PYTHONPATH=src python benchmarks/solver_threads.py --datasets SBU_3DFE M2B \
+        --methods LDLSF LDLLCLR LDLSCL SABFGS LDLLRR --repeats 2 \
+        --out benchmarks/results/solver_threads_admm.json
 """
 
 from __future__ import annotations
@@ -109,6 +116,7 @@ def main() -> None:
                 },
                 "load_average": os.getloadavg()[0],
             }
+            record["load_average_after"] = os.getloadavg()
             runs[f"{dataset}/{method}"] = record
             print(dataset, method, json.dumps(record), flush=True)
             out.write_text(json.dumps(results, indent=1) + "\n")

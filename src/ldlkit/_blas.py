@@ -7,7 +7,10 @@ took 4.9 s on M2B with the defaults and 0.50 s with every BLAS pool limited to o
 same 500 iterations); the L-BFGS-based estimators fitted 1.1-9.8x faster on five mid-sized
 datasets and 1.2-1.3x on Movie, whose products do run faster on two threads
 (``benchmarks/solver_threads.py``, ``docs/linear.md``). So the solvers run single-threaded
-BLAS by default.
+BLAS by default: every linear baseline's whole fit (L-BFGS, Newton-CG, and the ADMM and
+alternating solvers, whose many small products and decompositions suffer the same contention)
+runs inside :func:`limit_solver_blas`, through the :func:`single_threaded_fit` decorator on
+its ``_fit``.
 
 ``LDLKIT_SOLVER_BLAS_THREADS`` changes that: a positive number is the thread limit during a
 solve, ``0`` leaves BLAS as configured (for very large problems on many cores, where a
@@ -17,8 +20,12 @@ multi-threaded product may pay more than the pools' contention costs).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from functools import lru_cache
+from functools import lru_cache, wraps
+from typing import TypeVar
+
+_F = TypeVar("_F", bound=Callable)
 
 SOLVER_BLAS_THREADS_ENV = "LDLKIT_SOLVER_BLAS_THREADS"
 
@@ -46,6 +53,17 @@ def limit_solver_blas() -> AbstractContextManager:
     if limit == 0:
         return nullcontext()
     return _controller().limit(limits=limit, user_api="blas")
+
+
+def single_threaded_fit(method: _F) -> _F:
+    """Decorate an estimator's ``_fit``: the whole fit runs at the solvers' BLAS thread limit."""
+
+    @wraps(method)
+    def pinned(*args, **kwargs):
+        with limit_solver_blas():
+            return method(*args, **kwargs)
+
+    return pinned  # type: ignore[return-value]
 
 
 @lru_cache(maxsize=1)

@@ -84,7 +84,7 @@ def test_hyperparameters_are_tunable_and_checked():
 
 def test_paper_settings_on_raw_features(load_real):
     # The authors' lambda1 on SJAFFE's raw features (entries ~0.004) keeps W tiny: predictions
-    # stay near uniform and only just beat the mean (recorded in docs/linear-2.md). On
+    # stay near uniform and only just beat the mean (recorded in docs/linear.md). On
     # Yeast_alpha the same settings beat the mean, by a small margin as every method there.
     X, D = load_real("SJAFFE")
     kl, kl_mean = compare_with_mean(EDLLRL(random_state=0), X, D)

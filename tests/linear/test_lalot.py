@@ -99,7 +99,7 @@ def test_hyperparameters_are_tunable():
 
 
 def test_paper_settings_give_near_uniform_predictions(load_real):
-    # Finding (docs/linear-2.md): with lam=0.2 the entropic term dominates the transport cost;
+    # Finding (docs/linear.md): with lam=0.2 the entropic term dominates the transport cost;
     # the loss is minimised by a heavily blurred target, so predictions sit near uniform.
     X, D = load_real("SJAFFE")
     X_train, X_test, D_train, _ = train_test_split(X, D, test_size=0.2, random_state=0)
@@ -110,7 +110,7 @@ def test_paper_settings_give_near_uniform_predictions(load_real):
 YEAST_FINDING = pytest.mark.xfail(
     strict=True,
     reason="finding: LALOT does not beat the training mean on Yeast_alpha with any setting "
-    "tried (KL 0.00566 vs 0.00558 on this split; docs/linear-2.md)",
+    "tried (KL 0.00566 vs 0.00558 on this split; docs/linear.md)",
 )
 
 

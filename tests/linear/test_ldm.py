@@ -79,7 +79,7 @@ def test_hyperparameters_are_tunable_by_grid_search():
 YEAST_FINDING = pytest.mark.xfail(
     strict=True,
     reason="finding: with the paper's settings LDL-LDM does not beat the training mean on "
-    "Yeast_alpha (KL 0.00560 vs 0.00558 on this split; docs/linear-2.md)",
+    "Yeast_alpha (KL 0.00560 vs 0.00558 on this split; docs/linear.md)",
 )
 
 

@@ -33,14 +33,70 @@ def well_posed():
     return X, D
 
 
-def test_sabfgs_converges_and_iis_reaches_the_same_optimum(well_posed):
+@pytest.mark.parametrize("solver", ["newton", "lbfgs"])
+def test_sabfgs_converges_and_iis_reaches_the_same_optimum(well_posed, solver):
     X, D = well_posed
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        bfgs = SABFGS(tol=1e-9, max_iter=2000).fit(X, D)
-    assert bfgs.converged_
+        bfgs = SABFGS(solver=solver, early_stopping=False, tol=1e-9, max_iter=2000).fit(X, D)
+    assert bfgs.converged_ and bfgs.validation_loss_ is None
     iis = SAIIS(tol=1e-7, max_iter=20000).fit(X, D)
     np.testing.assert_allclose(iis.predict(X), bfgs.predict(X), atol=1e-4)
+
+
+def test_newton_needs_far_fewer_iterations_than_lbfgs():
+    # ill-conditioned like the face datasets: many small, L1-normalised features
+    rng = np.random.default_rng(2)
+    X = rng.exponential(size=(300, 40)) ** 2
+    X /= X.sum(axis=1, keepdims=True)
+    D = SABFGS(early_stopping=False, max_iter=3).fit(X, rng.dirichlet(np.ones(4), 300)).predict(X)
+    D = 0.7 * D + 0.3 * rng.dirichlet(np.ones(4), 300)
+    fits = {
+        solver: SABFGS(solver=solver, early_stopping=False, tol=1e-7, max_iter=5000).fit(X, D)
+        for solver in ("newton", "lbfgs")
+    }
+    assert fits["newton"].converged_ and fits["lbfgs"].converged_
+    np.testing.assert_allclose(fits["newton"].predict(X), fits["lbfgs"].predict(X), atol=1e-4)
+    assert fits["newton"].n_iter_ * 3 < fits["lbfgs"].n_iter_
+
+
+def test_hessian_vector_product_matches_finite_differences():
+    from ldlkit.linear._maxent import maxent_kl_hessp, maxent_kl_loss_grad
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(7, 3))
+    D = rng.dirichlet(np.ones(4), size=7)
+    W, V = rng.normal(size=12), rng.normal(size=12)
+    l2 = np.array([[0.3], [0.3], [0.0]])
+    eps = 1e-6
+    numeric = (
+        maxent_kl_loss_grad(W + eps * V, X, D, l2)[1]
+        - maxent_kl_loss_grad(W - eps * V, X, D, l2)[1]
+    ) / (2 * eps)
+    np.testing.assert_allclose(maxent_kl_hessp(W, V, X, l2), numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_early_stopping_keeps_the_best_held_out_iterate(well_posed):
+    X, D = well_posed
+    est = SABFGS(random_state=0).fit(X, D)
+    assert est.converged_ and est.validation_loss_ is not None
+    # the held-out rows: the model's KL there is the recorded best, below the uniform start's
+    from ldlkit.linear._maxent import kl_divergence_rows, maxent_log_predict
+
+    _, held_out = est._validation_split(len(X))
+    kl = kl_divergence_rows(D[held_out], maxent_log_predict(X[held_out], est.coef_)).mean()
+    assert kl == pytest.approx(est.validation_loss_)
+    uniform = np.full(D.shape[1], 1 / D.shape[1])
+    assert kl < kl_divergence(D[held_out], np.tile(uniform, (len(held_out), 1)))
+    # seeded: the same held-out rows, the same model; another seed holds out other rows
+    np.testing.assert_array_equal(SABFGS(random_state=0).fit(X, D).coef_, est.coef_)
+    assert not np.array_equal(SABFGS(random_state=1).fit(X, D).coef_, est.coef_)
+
+
+def test_early_stopping_is_off_for_a_handful_of_rows():
+    X, D = make_artificial(15, noise=0.1, random_state=0)
+    est = SABFGS(alpha=1e-2).fit(X, D)
+    assert est.validation_loss_ is None and est._validation_split(len(X)) is None
 
 
 @pytest.mark.parametrize("normalised", [False, True], ids=["newton", "closed-form"])
@@ -71,8 +127,11 @@ def test_iis_closed_form_and_newton_steps_agree():
 def test_convergence_warning_when_iterations_run_out(well_posed):
     X, D = well_posed
     with pytest.warns(ConvergenceWarning, match="SABFGS: L-BFGS stopped after 2 iterations"):
-        est = SABFGS(max_iter=2).fit(X, D)
+        est = SABFGS(solver="lbfgs", early_stopping=False, max_iter=2).fit(X, D)
     assert not est.converged_ and est.n_iter_ == 2
+    with pytest.warns(ConvergenceWarning, match="SABFGS: Newton-CG stopped after 1 iterations"):
+        est = SABFGS(early_stopping=False, max_iter=1).fit(X, D)
+    assert not est.converged_ and est.n_iter_ == 1
     with pytest.warns(ConvergenceWarning, match="SAIIS: IIS stopped after 3 iterations"):
         SAIIS(max_iter=3).fit(X, D)
 
@@ -83,6 +142,10 @@ def test_parameters_are_checked_and_tunable(well_posed):
         SABFGS(alpha=-1.0).fit(X, D)
     with pytest.raises(ValueError, match="max_iter"):
         SAIIS(max_iter=0).fit(X, D)
+    with pytest.raises(ValueError, match="solver"):
+        SABFGS(solver="bfgs").fit(X, D)
+    with pytest.raises(ValueError, match="validation_fraction"):
+        SABFGS(validation_fraction=1.0).fit(X, D)
     search = GridSearchCV(SABFGS(), {"alpha": [1e-4, 1.0]}, cv=2, scoring=get_scorer("kl"))
     search.fit(X, D)
     assert search.best_params_["alpha"] in (1e-4, 1.0)
@@ -106,13 +169,17 @@ def test_pipeline_with_scaler_predicts_simplex_rows(well_posed):
     np.testing.assert_allclose(P.sum(axis=1), 1.0)
 
 
-@pytest.mark.parametrize("estimator", [SABFGS(), SAIIS(max_iter=2000)], ids=["SABFGS", "SAIIS"])
+@pytest.mark.parametrize(
+    "estimator", [SABFGS(random_state=0), SAIIS(max_iter=2000)], ids=["SABFGS", "SAIIS"]
+)
 def test_beats_the_training_mean_on_sjaffe(load_real, estimator):
     X, D = load_real("SJAFFE")
     assert kl_ratio_to_training_mean(estimator, X, D) < 0.8
 
 
-@pytest.mark.parametrize("estimator", [SABFGS(), SAIIS(max_iter=30)], ids=["SABFGS", "SAIIS"])
+@pytest.mark.parametrize(
+    "estimator", [SABFGS(random_state=0), SAIIS(max_iter=30)], ids=["SABFGS", "SAIIS"]
+)
 def test_on_yeast_alpha_matches_the_training_mean(load_real, estimator):
     # Finding (docs/linear.md): on Yeast_alpha no linear baseline beats the training mean by
     # more than round-off (the features carry almost no linear signal); this bounds the gap.

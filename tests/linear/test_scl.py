@@ -85,7 +85,7 @@ def test_hyperparameters_are_tunable():
 def test_learns_on_sjaffe_split_but_not_over_ten_folds(load_real):
     # On the fixed 80/20 split the authors' settings beat the mean; averaged over
     # KFold(10, shuffle=True, random_state=0) they do not (KL 0.0851 vs 0.0732, from
-    # benchmarks/linear2_timing.py; docs/linear-2.md). The split result is asserted here; the
+    # benchmarks/linear2_timing.py; docs/linear.md). The split result is asserted here; the
     # ten-fold finding is recorded in the docs (ten fits are too slow for this test).
     X, D = load_real("SJAFFE")
     kl, kl_mean = compare_with_mean(LDLSCL(random_state=0), X, D)

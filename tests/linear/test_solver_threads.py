@@ -74,3 +74,42 @@ def test_glle_solves_single_threaded(monkeypatch, two_blas_threads):
     monkeypatch.setattr(glle, "minimize", minimize)
     GLLE().fit(X, logical)
     assert seen and set(seen) == {1}
+
+
+@pytest.mark.parametrize(
+    "module, helper, cls",
+    [
+        ("_ldlsf", "soft_threshold", "LDLSF"),  # ADMM
+        ("_lclr", "singular_value_shrink", "LDLLCLR"),  # ADMM between L-BFGS solves
+        ("_scl", "kmeans_labels", "LDLSCL"),  # alternating, no scipy solver at all
+    ],
+)
+@pytest.mark.parametrize("setting, expected", [(None, {1}), ("0", {2})])
+def test_admm_and_alternating_fits_run_at_the_solver_thread_limit(
+    monkeypatch, two_blas_threads, module, helper, cls, setting, expected
+):
+    import importlib
+
+    import ldlkit.linear
+    from ldlkit.datasets import make_artificial
+
+    if setting is None:
+        monkeypatch.delenv(SOLVER_BLAS_THREADS_ENV, raising=False)
+    else:
+        monkeypatch.setenv(SOLVER_BLAS_THREADS_ENV, setting)
+    mod = importlib.import_module(f"ldlkit.linear.{module}")
+    real = getattr(mod, helper)
+    seen: list[int] = []
+
+    def spy(*args, **kwargs):
+        seen.extend(_blas_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(mod, helper, spy)
+    X, D = make_artificial(40, random_state=0)
+    estimator = getattr(ldlkit.linear, cls)(max_iter=3)
+    if "random_state" in estimator.get_params():
+        estimator.set_params(random_state=0)
+    estimator.fit(X, D)
+    assert seen and set(seen) == expected
+    assert set(_blas_threads()) == {2}  # restored afterwards

@@ -51,6 +51,10 @@ def test_pickle_round_trip():
         ({"k": 0}, r"'k' parameter of AAKNN must be an int in the range \[1, inf\). Got 0"),
         ({"backend": "gpu"}, "backend"),
         ({"dtype": "int8"}, "dtype"),
+        ({"block_size": 0}, "'block_size' parameter of AAKNN"),
+        # the device's spelling is ldlkit._torch.check_device's, also for the numpy backend
+        ({"device": "cuda:x"}, "device must be 'cpu', 'cuda', 'cuda:N' or 'auto'"),
+        ({"device": "cuda"}, "needs backend='torch'"),
     ],
 )
 def test_bad_parameters_name_themselves(params, match):
@@ -67,3 +71,12 @@ def test_learns_on_sjaffe(load_real):
     kl = kl_divergence(D[test], AAKNN().fit(X[train], D[train]).predict(X[test]))
     base = kl_divergence(D[test], MeanPredictor().fit(X[train], D[train]).predict(X[test]))
     assert kl < 0.9 * base
+
+
+def test_exact_rows_are_c_ordered_whatever_the_input_order():
+    # .mat files give column-major features; the exact re-scoring gathers rows
+    X, D = make_artificial(60, random_state=4)
+    fortran = np.asfortranarray(X)
+    model = AAKNN().fit(fortran, D)
+    assert model.index_.exact_rows.flags.c_contiguous
+    np.testing.assert_array_equal(model.predict(X), AAKNN().fit(X, D).predict(X))

@@ -67,3 +67,10 @@ def test_equals_comparing_the_shortened_vectors(name):
     np.testing.assert_allclose(
         label_normalized_metric(name)(D, P, average=False), expected, rtol=1e-10, atol=1e-12
     )
+
+
+def test_public_name_is_the_metrics_function():
+    import ldlkit.metrics
+    import ldlkit.neighbors
+
+    assert ldlkit.neighbors.label_normalized_metric is ldlkit.metrics.label_normalized_metric

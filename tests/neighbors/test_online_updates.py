@@ -1,5 +1,5 @@
 """Stable sample ids, remove_ids, replay from a log, predict beside concurrent appends, and the
-kNN faults of issue 13 (bad remove ids, too-large k, tuning-size and huge-feature errors)."""
+kNN faults (bad remove ids, too-large k, tuning-size and huge-feature errors)."""
 
 from __future__ import annotations
 

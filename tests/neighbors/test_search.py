@@ -212,3 +212,14 @@ def test_huge_features_keep_cosine_and_euclidean_exact_or_stop_with_a_clear_erro
     Q_big[7] *= scale
     with pytest.raises(ValueError, match="X row 7 holds"):  # the caller's row, not the block's
         euclid.topk(Q_big, 3)
+
+
+@pytest.mark.parametrize("k", [2, 4, 16])
+def test_kth_largest_by_argmax_equals_partition_and_leaves_the_block_unchanged(k, rng):
+    from ldlkit.neighbors._search import _kth_largest_by_argmax
+
+    S = rng.integers(0, 6, size=(30, 40)).astype(np.float32)  # many ties
+    before = S.copy()
+    expected = np.partition(S, S.shape[1] - k, axis=1)[:, S.shape[1] - k]
+    np.testing.assert_array_equal(_kth_largest_by_argmax(S, k), expected)
+    np.testing.assert_array_equal(S, before)

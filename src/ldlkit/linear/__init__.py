@@ -2,18 +2,19 @@
 
 The classic methods that LDL papers compare against:
 
-* :class:`SABFGS` — SA-BFGS / BFGS-LLD (Geng 2016): maximum-entropy model, KL loss, L-BFGS.
+* :class:`SABFGS` — SA-BFGS / BFGS-LLD (Geng 2016): maximum-entropy model, KL loss,
+  trust-region Newton-CG (or L-BFGS) with early stopping on held-out rows.
 * :class:`SAIIS` — SA-IIS / IIS-LLD (Geng et al. 2013): the same model fitted by Improved
   Iterative Scaling.
 * :class:`LDLSF` — label-specific and common features (Ren et al. 2019a), ADMM.
 * :class:`LDLLCLR` — label correlations via low-rank approximation (Ren et al. 2019b), ADMM.
-* :class:`LDLLRR` — label ranking relation (Jia et al. 2021), L-BFGS.
+* :class:`LDLLRR` — label ranking relation (Jia et al. 2021), as SA-BFGS is solved.
 * :class:`LALOT` — optimal-transport loss with a learned ground metric, alternating solver.
 * :class:`EDLLRL` — local low-rank label correlations, ADMM.
 * :class:`LDLSCL` — local sample correlations, trained with Adam ("Adam-LDL-SCL").
 * :class:`LDLLDM` — label distribution manifold, L-BFGS.
 
-``docs/linear.md`` and ``docs/linear-2.md`` describe each method, its hyperparameters and the
+``docs/linear.md`` describes each method, its hyperparameters and the
 feature scaling to use (a :class:`sklearn.pipeline.Pipeline` with a scaler).
 """
 

@@ -10,6 +10,7 @@ from scipy.special import softmax
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval
 
+from .._blas import single_threaded_fit
 from ..base import BaseLDL
 from ._maxent import softmax_backward
 from ._solvers import decrease_stop_options, kmeans_labels, minimize_lbfgs
@@ -166,6 +167,7 @@ class EDLLRL(BaseLDL):
         grad = X.T @ softmax_backward(P, G_P) + 2.0 * self.alpha * W
         return value, grad.ravel()
 
+    @single_threaded_fit
     def _fit(self, X: np.ndarray, D: np.ndarray) -> None:
         labels = kmeans_labels(X, self.n_clusters, self.random_state)
         clusters = [np.flatnonzero(labels == c) for c in np.unique(labels)]

@@ -15,6 +15,7 @@ from scipy.special import softmax
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval
 
+from .._blas import single_threaded_fit
 from ..base import BaseLDL
 from ._maxent import softmax_backward
 from ._solvers import decrease_stop_options, minimize_lbfgs, with_intercept
@@ -82,7 +83,7 @@ class LALOT(BaseLDL):
     alpha : float, default=0.0
         L2 penalty ``alpha/2 ||W||^2`` on the feature weights (not the intercept). The paper
         has none (0 reproduces it); without it the model overfits data with more features
-        than rows (see ``docs/linear-2.md``).
+        than rows (see ``docs/linear.md``).
     max_iter : int, default=50
         Alternations between the two steps.
     inner_max_iter : int, default=100
@@ -210,6 +211,7 @@ class LALOT(BaseLDL):
         return ground_metric(K) / self.metric_scale_
 
     # -- training ---------------------------------------------------------------------------------
+    @single_threaded_fit
     def _fit(self, X: np.ndarray, D: np.ndarray) -> None:
         X1 = with_intercept(X)
         prior = D.T @ D

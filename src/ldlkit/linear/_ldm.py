@@ -8,6 +8,7 @@ import numpy as np
 from scipy.special import log_softmax, softmax
 from sklearn.utils._param_validation import Interval
 
+from .._blas import single_threaded_fit
 from ..base import BaseLDL
 from ._maxent import softmax_backward
 from ._solvers import decrease_stop_options, kmeans_labels, minimize_lbfgs, with_intercept
@@ -181,6 +182,7 @@ class LDLLDM(BaseLDL):
         # cross-entropy differs from KL by the constant sum(D log D): report the KL form
         return loss + np.sum(D * np.log(np.where(D > 0, D, 1.0))), grad.ravel()
 
+    @single_threaded_fit
     def _fit(self, X: np.ndarray, D: np.ndarray) -> None:
         X1 = with_intercept(X)
         terms = self._manifold_terms(D)

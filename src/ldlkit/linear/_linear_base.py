@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.utils import check_random_state
 
+from .._blas import single_threaded_fit
 from ..base import BaseLDL
+
+#: below this many training rows the early-stopping estimators fit every row
+_MIN_ROWS_EARLY_STOPPING = 20
 
 
 class _LinearLDL(BaseLDL):
@@ -18,6 +23,7 @@ class _LinearLDL(BaseLDL):
 
     _abstract = True
 
+    @single_threaded_fit
     def _fit(self, X: np.ndarray, D: np.ndarray) -> None:
         W1 = self._fit_design(self._design(X), D)
         if self.fit_intercept:
@@ -39,6 +45,19 @@ class _LinearLDL(BaseLDL):
         if self.fit_intercept:
             return np.vstack([self.coef_, self.intercept_])
         return self.coef_
+
+    def _validation_split(self, n_samples: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Rows to fit and rows held out for early stopping, or None (early stopping off).
+
+        Uses ``early_stopping``, ``validation_fraction`` and ``random_state``. Fewer than
+        ``_MIN_ROWS_EARLY_STOPPING`` rows are all fitted: a held-out loss on a handful of rows
+        says nothing.
+        """
+        if not self.early_stopping or n_samples < _MIN_ROWS_EARLY_STOPPING:
+            return None
+        n_held_out = max(1, int(round(self.validation_fraction * n_samples)))
+        order = check_random_state(self.random_state).permutation(n_samples)
+        return np.sort(order[n_held_out:]), np.sort(order[:n_held_out])
 
     def _penalty_mask(self, n_design: int) -> np.ndarray:
         """Column vector: 1 for penalised rows of the weights, 0 for the intercept row."""

@@ -7,11 +7,15 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit, log_expit, xlogy
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._linear_base import _LinearLDL
-from ._maxent import maxent_predict, softmax_backward
-from ._solvers import minimize_lbfgs
+from ._maxent import (
+    fit_maxent_objective,
+    maxent_kl_hessp_operator,
+    maxent_predict,
+    softmax_backward,
+)
 
 __all__ = ["LDLLRR", "lrr_loss_grad"]
 
@@ -110,23 +114,35 @@ class LDLLRR(_LinearLDL):
     (divided by ``n`` inside the solver, which changes nothing but the scale of ``tol``), where
     ``R_i`` penalises predicted label pairs whose order differs from the order of the true
     degrees, weighting each pair by the squared gap of the true degrees (a RankNet-style
-    logistic loss on ``sigma * (p_j - p_k)``; see :func:`lrr_loss_grad`). Solved with scipy's
-    L-BFGS and the analytic gradient, starting from ``W = 0``.
+    logistic loss on ``sigma * (p_j - p_k)``; see :func:`lrr_loss_grad`), starting from
+    ``W = 0``.
+
+    The solver and the stopping rule are SA-BFGS's (:class:`SABFGS`): trust-region Newton-CG by
+    default, whose model Hessian is the KL term's and the penalty's (the ranking term, weighted
+    by ``lam``, enters through its exact gradient; the trust region accepts only steps that
+    lower the whole objective), or L-BFGS (``solver="lbfgs"``); early stopping on held-out rows
+    by default. The paper's beta is searched in ``10^{-3..2}``; the default ``beta=0`` is
+    python-ldl's (no penalty: early stopping regularises, as its 50-iteration limit does there).
 
     Parameters
     ----------
     lam : float, default=1e-3
         Weight of the ranking loss (the paper's lambda, searched in ``10^{-6..-1}`` by UAKNN).
-    beta : float, default=1e-3
-        L2 penalty (the paper's beta, searched in ``10^{-3..2}``; the default is the smallest
-        value of that grid). The intercept, if any, is not penalised.
+    beta : float, default=0.0
+        L2 penalty (the paper's beta). The intercept, if any, is not penalised.
     sigma : float, default=100.0
         Steepness of the logistic pair loss (degrees differ by hundredths: ``sigma`` brings those
         gaps to the sigmoid's working range).
     fit_intercept : bool, default=False
+    solver : {"newton", "lbfgs"}, default="newton"
+    early_stopping : bool, default=True
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=5
     max_iter : int, default=500
     tol : float, default=1e-6
-        L-BFGS gradient tolerance.
+        Gradient tolerance (as in :class:`SABFGS`).
+    random_state : int, RandomState instance or None, default=None
+        Draws the held-out rows.
 
     Attributes
     ----------
@@ -134,6 +150,8 @@ class LDLLRR(_LinearLDL):
     n_iter_ : int
     converged_ : bool
     loss_ : float
+    validation_loss_ : float or None
+        Mean KL on the held-out rows at the returned weights.
 
     Examples
     --------
@@ -150,52 +168,71 @@ class LDLLRR(_LinearLDL):
         "beta": [Interval(Real, 0, None, closed="left")],
         "sigma": [Interval(Real, 0, None, closed="neither")],
         "fit_intercept": ["boolean"],
+        "solver": [StrOptions({"newton", "lbfgs"})],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="neither")],
+        "random_state": ["random_state"],
     }
 
     def __init__(
         self,
         *,
         lam: float = 1e-3,
-        beta: float = 1e-3,
+        beta: float = 0.0,
         sigma: float = 100.0,
         fit_intercept: bool = False,
+        solver: str = "newton",
+        early_stopping: bool = True,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 5,
         max_iter: int = 500,
         tol: float = 1e-6,
+        random_state=None,
     ) -> None:
         self.lam = lam
         self.beta = beta
         self.sigma = sigma
         self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
         self.max_iter = max_iter
         self.tol = tol
+        self.random_state = random_state
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.ldl.test_params = {"max_iter": 20}
-        tags.ldl.test_variants = [{"fit_intercept": True}, {"lam": 0.0, "beta": 0.0}]
+        tags.ldl.test_variants = [
+            {"fit_intercept": True, "beta": 1e-3},
+            {"lam": 0.0, "solver": "lbfgs", "early_stopping": False},
+        ]
         return tags
 
     def _fit_design(self, X1: np.ndarray, D: np.ndarray) -> np.ndarray:
-        order, pair_weight = _pair_targets(D)
         # the paper's objective sums over rows; lrr_loss_grad averages (same minimiser, and a
         # gradient tolerance that does not grow with n), so the penalty is divided by n too
-        l2 = self.beta / X1.shape[0] * self._penalty_mask(X1.shape[1])
-        entropy = float(xlogy(D, D).sum())
-        result = minimize_lbfgs(
-            lambda w: lrr_loss_grad(
-                w, X1, D, order, pair_weight, self.lam, self.sigma, l2, entropy=entropy
-            ),
-            np.zeros(X1.shape[1] * D.shape[1]),
-            max_iter=self.max_iter,
-            tol=self.tol,
-            owner=type(self).__name__,
+        mask = self._penalty_mask(X1.shape[1])
+
+        def objective(X, D_fit):
+            order, pair_weight = _pair_targets(D_fit)
+            l2 = self.beta / X.shape[0] * mask
+            entropy = float(xlogy(D_fit, D_fit).sum())
+            return lambda w: lrr_loss_grad(
+                w, X, D_fit, order, pair_weight, self.lam, self.sigma, l2, entropy=entropy
+            )
+
+        return fit_maxent_objective(
+            self,
+            X1,
+            D,
+            objective,
+            lambda X: maxent_kl_hessp_operator(X, self.beta / X.shape[0] * mask),
         )
-        self.n_iter_ = int(result.nit)
-        self.converged_ = bool(result.converged)
-        self.loss_ = float(result.fun)
-        return result.x.reshape(X1.shape[1], D.shape[1])
 
     def _predict_design(self, X1: np.ndarray) -> np.ndarray:
         return maxent_predict(X1, self._weights())

@@ -15,6 +15,10 @@ Functions (stable names; other modules import them):
 ``softmax_backward(P, G) -> (n, L)``
     The gradient with respect to the logits ``Z = X W`` of a loss whose gradient with respect
     to ``P = softmax(Z)`` is ``G``: ``P * (G - sum_j P * G)``.
+``maxent_kl_hessp(W_flat, V_flat, X, l2=0.0, P=None) -> (H V)_flat``
+    The Hessian of the mean KL loss (plus ``l2``) applied to a direction ``V``: with
+    ``U = X V``, ``H V = X^T (P * (U - sum_j P * U)) / n + l2 * V``, two matrix products and
+    no exponential (``P`` at ``W`` may be passed when already known).
 ``maxent_kl_loss_grad(W_flat, X, D, l2=0.0) -> (loss, grad_flat)``
     The objective minimised by SA-BFGS, for ``scipy.optimize.minimize(..., jac=True)``::
 
@@ -48,12 +52,17 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import xlogy
 
+from ._solvers import ValidationStop, minimize_lbfgs, minimize_trust_newton
+
 __all__ = [
     "maxent_log_predict",
     "maxent_predict",
     "kl_divergence_rows",
     "softmax_backward",
     "maxent_kl_loss_grad",
+    "maxent_kl_hessp",
+    "maxent_kl_hessp_operator",
+    "fit_maxent_objective",
 ]
 
 
@@ -127,3 +136,112 @@ def maxent_kl_loss_grad(
         loss += 0.5 * float((penalty * W).sum())
         grad += penalty
     return float(loss), grad.ravel()
+
+
+def maxent_kl_hessp(
+    W_flat: np.ndarray,
+    V_flat: np.ndarray,
+    X: np.ndarray,
+    l2: float | np.ndarray = 0.0,
+    *,
+    P: np.ndarray | None = None,
+) -> np.ndarray:
+    """The Hessian of ``maxent_kl_loss_grad``'s objective at ``W`` times the direction ``V``.
+
+    The KL part's Hessian is ``sum_i (diag(p_i) - p_i p_i^T) (x) x_i x_i^T / n``; applied to
+    ``V`` it is ``X^T R / n`` with ``R = P * (U - sum_j P * U)`` and ``U = X V`` (the softmax
+    Jacobian applied row by row), so a product costs two matrix products, as a gradient does.
+
+    Parameters
+    ----------
+    W_flat, V_flat : ndarray of shape (n_features * n_labels,)
+        The point and the direction, raveled as in ``maxent_kl_loss_grad``.
+    X : ndarray of shape (n_samples, n_features)
+    l2 : float or ndarray broadcastable to (n_features, n_labels), default=0.0
+    P : ndarray of shape (n_samples, n_labels), optional
+        ``softmax(X W)`` when the caller has it.
+
+    Returns
+    -------
+    ndarray of shape (n_features * n_labels,)
+    """
+    n = X.shape[0]
+    V = V_flat.reshape(X.shape[1], -1)
+    if P is None:
+        P = maxent_predict(X, W_flat.reshape(V.shape))
+    U = X @ V
+    U -= (P * U).sum(axis=1, keepdims=True)
+    U *= P
+    product = X.T @ U
+    product /= n
+    if np.ndim(l2) or l2:
+        product += l2 * V
+    return product.ravel()
+
+
+def maxent_kl_hessp_operator(X: np.ndarray, l2: float | np.ndarray = 0.0):
+    """``hessp(w, v)`` for the solvers: :func:`maxent_kl_hessp` with ``P`` kept per point.
+
+    Conjugate gradients call it many times at one ``w``; ``softmax(X W)`` is computed once per
+    new ``w``.
+    """
+    cache: dict = {}
+
+    def hessp(w: np.ndarray, v: np.ndarray) -> np.ndarray:
+        if "w" not in cache or not np.array_equal(cache["w"], w):
+            cache["w"] = np.array(w, copy=True)
+            cache["P"] = maxent_predict(X, cache["w"].reshape(X.shape[1], -1))
+        return maxent_kl_hessp(w, v, X, l2, P=cache["P"])
+
+    return hessp
+
+
+def fit_maxent_objective(estimator, X1: np.ndarray, D: np.ndarray, make_objective, make_hessp):
+    """Fit ``W`` of a maximum-entropy model with the estimator's solver and stopping rule.
+
+    ``estimator`` has ``solver`` (``"newton"`` or ``"lbfgs"``), ``max_iter``, ``tol``,
+    ``n_iter_no_change`` and the attributes that ``_LinearLDL._validation_split`` reads.
+    ``make_objective(X, D)`` returns ``fun_grad`` on those rows and ``make_hessp(X)`` a
+    Hessian-vector product (or positive semi-definite model of it) for the Newton solver. With
+    early stopping the held-out rows' mean KL decides where the solve ends (``ValidationStop``).
+    Sets ``n_iter_``, ``converged_``, ``loss_`` and ``validation_loss_``; returns ``W``.
+    """
+    n_labels = D.shape[1]
+    shape = (X1.shape[1], n_labels)
+    split = estimator._validation_split(X1.shape[0])
+    x0 = np.zeros(shape[0] * n_labels)
+    stop = None
+    if split is None:
+        X_fit, D_fit = np.ascontiguousarray(X1), D
+    else:
+        fit_rows, held_out = split
+        X_fit, D_fit = X1[fit_rows], D[fit_rows]
+        X_held, D_held = X1[held_out], D[held_out]
+        stop = ValidationStop(
+            lambda w: float(
+                kl_divergence_rows(D_held, maxent_log_predict(X_held, w.reshape(shape))).mean()
+            ),
+            x0,
+            estimator.n_iter_no_change,
+        )
+    fun_grad = make_objective(X_fit, D_fit)
+    owner = type(estimator).__name__
+    if estimator.solver == "newton":
+        result = minimize_trust_newton(
+            fun_grad,
+            make_hessp(X_fit),
+            x0,
+            max_iter=estimator.max_iter,
+            tol=estimator.tol,
+            owner=owner,
+            callback=stop,
+        )
+    else:
+        result = minimize_lbfgs(
+            fun_grad, x0, max_iter=estimator.max_iter, tol=estimator.tol, owner=owner, callback=stop
+        )
+    estimator.n_iter_ = int(result.nit)
+    estimator.converged_ = bool(result.converged)
+    estimator.loss_ = float(fun_grad(result.x)[0])
+    estimator.validation_loss_ = None if stop is None else float(stop.best_score)
+    return result.x.reshape(shape)

@@ -12,6 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
+from .._blas import single_threaded_fit
 from ..base import BaseLDL
 from ._maxent import softmax_backward
 from ._solvers import kmeans_labels, with_intercept
@@ -203,6 +204,7 @@ class LDLSCL(BaseLDL):
         return g_theta, g_W, g_C, float(value)
 
     # -- training ---------------------------------------------------------------------------------
+    @single_threaded_fit
     def _fit(self, X: np.ndarray, D: np.ndarray) -> None:
         rng = check_random_state(self.random_state)
         n, L = D.shape

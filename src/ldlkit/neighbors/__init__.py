@@ -7,10 +7,10 @@ the exact backends the predictions equal those of ``fit`` on the resulting train
 
 from __future__ import annotations
 
+from ..metrics import label_normalized_metric  # also public here: the gene-style scheme
 from ._aaknn import AAKNN
 from ._common import clipped_gaussian_mean, softmax_base
 from ._ensemble import LDLEnsemble
-from ._metrics import label_normalized_metric
 from ._search import SearchIndex
 from ._tuned import TunedUAKNN
 from ._uaknn import UAKNN, WUAKNN

@@ -193,7 +193,8 @@ class _NeighborsBase(BaseLDL):
 
     _abstract = True
     _metric: ClassVar[str] = "cosine"
-    # Single-parameter rules; check_search_params adds the rules that tie them together.
+    # Single-parameter rules, one place each; check_search_params adds the device's spelling
+    # (ldlkit._torch.check_device) and the rules that tie parameters together.
     _parameter_constraints: ClassVar[dict] = {
         "backend": [StrOptions(set(_BACKENDS))],
         "dtype": [StrOptions(set(_DTYPES))],
@@ -401,16 +402,6 @@ class _NeighborsBase(BaseLDL):
             stop = min(n, start + step)
             block = _validated_block(arr, start, stop, self.n_features_in_, nonzero)
             out[start:stop] = to_simplex(self._predict_block(block, snapshot, start))
-        return out
-
-    def _predict(self, X: np.ndarray) -> np.ndarray:
-        snapshot = self._snap()
-        out = np.empty((len(X), self.n_labels_), dtype=np.float64)
-        step = snapshot.index._block(len(X), self._extra_bytes_per_query())
-        for start in range(0, len(X), step):
-            out[start : start + step] = self._predict_block(
-                X[start : start + step], snapshot, start
-            )
         return out
 
     def __getstate__(self) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .._torch import resolve_device
+from .._torch import check_device, resolve_device
 from ._faiss import SubsetIndex, check_index_params, rerank
 
 _BACKENDS = ("numpy", "torch", "faiss")
@@ -42,6 +42,8 @@ _RESCORE_ELEMENTS = 2**20
 _WIDE_ROWS = 256
 #: Queries per faiss call when ``block_size`` is None (faiss holds no n x n_train matrix).
 _FAISS_BLOCK = 4096
+#: Up to this k the k-th best screen score is found by k argmax passes, above by np.partition.
+_ARGMAX_TOPK = 16
 #: Extra candidates fetched from faiss per query and re-ranked exactly.
 _RERANK_MARGIN = 8
 
@@ -49,25 +51,21 @@ _RERANK_MARGIN = 8
 def check_search_params(
     backend: str, device: str, block_size, dtype: str, index_params: dict | None = None
 ) -> None:
-    """Validate the search-core constructor arguments with errors that name the parameter."""
-    if backend not in _BACKENDS:
-        raise ValueError(f"backend must be one of {_BACKENDS}, got {backend!r}.")
-    if not isinstance(device, str) or not (
-        device in ("cpu", "auto", "cuda") or device.startswith("cuda:")
-    ):
-        raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got {device!r}.")
+    """The search-core rules that the estimators' declared constraints cannot state.
+
+    ``backend``, ``dtype`` and ``block_size`` each have one declared constraint
+    (``_NeighborsBase._parameter_constraints``, checked by scikit-learn's parameter validation
+    before this runs); this adds the rest, each in one place: the spelling of ``device``
+    (:func:`ldlkit._torch.check_device`), the rules that tie parameters together (a device
+    other than the CPU needs the torch backend; ``index_params`` only with faiss), and that the
+    optional library a backend needs is installed (and CUDA is there when asked for).
+    ``block_size`` is unused here; it is accepted so that callers pass the full set.
+    """
+    check_device(device)
     if device != "cpu" and backend != "torch":
         raise ValueError(
             f"device={device!r} needs backend='torch'; the {backend} backend runs on the CPU only."
         )
-    if block_size is not None and (
-        isinstance(block_size, bool) or not isinstance(block_size, int | np.integer)
-    ):
-        raise ValueError(f"block_size must be a positive integer or None, got {block_size!r}.")
-    if block_size is not None and block_size < 1:
-        raise ValueError(f"block_size must be a positive integer or None, got {block_size!r}.")
-    if dtype not in _DTYPES:
-        raise ValueError(f"dtype must be one of {tuple(_DTYPES)}, got {dtype!r}.")
     check_index_params(index_params, backend)
     if backend == "torch":
         from .._optional import require_torch
@@ -142,7 +140,9 @@ class SearchIndex:
             screen = exact.astype(self.dtype)
             return exact, screen, np.zeros(len(X), dtype=self.dtype)
         _check_euclidean_range(X, np.float64, offset)
-        exact = np.array(X, dtype=np.float64)  # a copy: the caller's array is never kept
+        # a C-ordered copy (the caller's array is never kept): features read from .mat files
+        # are column-major, and the exact re-scoring gathers whole rows
+        exact = np.array(X, dtype=np.float64, order="C")
         framed = self._framed(exact)
         _check_screen_range(framed, self.dtype, offset, self._scale)
         screen = framed.astype(self.dtype)
@@ -419,12 +419,14 @@ class SearchIndex:
 
     # -- screening --------------------------------------------------------------------------------
     def _screen_numpy(self, Qs: np.ndarray) -> np.ndarray:
-        S = Qs @ self.rows.T
-        if self.metric == "euclidean":
-            # -(|q|^2 - 2 q.t + |t|^2) in the screening frame.
-            S *= 2
-            S -= self._sqnorms[: self.n_rows]
-            S -= np.einsum("ij,ij->i", Qs, Qs)[:, None]
+        if self.metric == "cosine":
+            return Qs @ self.rows.T
+        # 2 q.t - |t|^2 in the screening frame: the negative squared distance plus |q|^2, a
+        # constant per query, which changes no query's ranking or window (the window compares
+        # a row's scores with its own k-th best). One pass over the block after the product
+        # (the factor 2 is exact in floating point, so it goes on the queries).
+        S = (2 * Qs) @ self.rows.T
+        S -= self._sqnorms[: self.n_rows]
         return S
 
     def _window_numpy(self, sub: np.ndarray, k: int, eps: np.ndarray):
@@ -434,6 +436,8 @@ class SearchIndex:
             return np.repeat(np.arange(n), m), np.tile(np.arange(m), n)
         if k == 1:
             kth = sub[np.arange(n), sub.argmax(axis=1)]  # argmax is faster than max
+        elif k <= _ARGMAX_TOPK:
+            kth = _kth_largest_by_argmax(sub, k)
         else:
             kth = np.partition(sub, m - k, axis=1)[:, m - k]
         # flatnonzero + divmod: 2-D np.nonzero is about 40x slower on these masks.
@@ -654,6 +658,24 @@ class SearchIndex:
         stacked = torch.stack([torch.cat(parts_q), torch.cat(parts_c), torch.cat(parts_l)])
         qi, cols, labels = stacked.cpu().numpy()
         return qi, cols, labels
+
+
+def _kth_largest_by_argmax(S: np.ndarray, k: int) -> np.ndarray:
+    """Per row the ``k``-th largest value of ``S`` (duplicates counted), by ``k`` argmax passes.
+
+    Each pass takes the row maxima and sets them to ``-inf``; the taken values are written back
+    afterwards, so ``S`` is unchanged on return. For small ``k`` this is several times faster
+    than ``np.partition`` (Movie, k = 4: 14x), whose selection is not vectorised across rows.
+    """
+    rows = np.arange(len(S))
+    taken = []
+    for _ in range(k):
+        cols = S.argmax(axis=1)
+        taken.append((cols, S[rows, cols]))
+        S[rows, cols] = -np.inf
+    for cols, values in reversed(taken):
+        S[rows, cols] = values
+    return taken[-1][1]
 
 
 def _concat(parts: list[np.ndarray]) -> np.ndarray:
