@@ -577,3 +577,52 @@ def get_scorer(name: str) -> Callable:
 def make_scorers(names: Iterable[str] = PAPER_METRICS) -> dict:
     """A ``{scorer_name: scorer}`` dict for ``cross_validate``/``GridSearchCV`` ``scoring=``."""
     return {scorer_name(name): get_scorer(name) for name in names}
+
+
+# -- degeneracy diagnostics: how far predictions are from a constant or uniform predictor ------
+# Self-contained block: two functions, registered below. Neither measures fit to ``D_true`` (it is
+# only checked for shape); they tell a reader of a report whether a learned model predicts
+# (nearly) the same distribution for every row, or (nearly) the uniform one. Neither direction is
+# "better": they are registered as greater-is-better with an infinite ideal only so that tables
+# can show them; read them beside the fit metrics.
+def uniform_kl(D_true: ArrayLike, D_pred: ArrayLike, *, eps: float = DEFAULT_EPS) -> float:
+    """Mean over rows of ``KL(u || P)``, ``u`` the uniform distribution: 0 for the uniform
+    prediction, larger the further the predictions are from it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> uniform_kl(np.full((2, 4), 0.25), np.full((2, 4), 0.25))
+    0.0
+    """
+    _, P = _check_pair(D_true, D_pred)
+    n_labels = P.shape[1]
+    per_row = np.log(1.0 / n_labels) - np.log(np.maximum(P, eps)).mean(axis=1)
+    return float(np.mean(per_row))
+
+
+def prediction_spread(D_true: ArrayLike, D_pred: ArrayLike) -> float:
+    """Mean over labels of the standard deviation of the predicted degree across rows: 0 for a
+    predictor that gives every row the same distribution (the training mean, the uniform one).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> prediction_spread(np.full((2, 2), 0.5), np.array([[0.2, 0.8], [0.6, 0.4]]))
+    0.2
+    """
+    _, P = _check_pair(D_true, D_pred)
+    return float(np.round(P.std(axis=0).mean(), 15))
+
+
+#: The degeneracy diagnostics (``uniform_kl``, ``prediction_spread``) for ILDL reports.
+DEGENERACY_METRICS = ("uniform_kl", "prediction_spread")
+METRICS.update(
+    {
+        "uniform_kl": MetricInfo("uniform_kl", uniform_kl, True, float("inf"), "KL(u‖P)"),
+        "prediction_spread": MetricInfo(
+            "prediction_spread", prediction_spread, True, float("inf"), "Spread"
+        ),
+    }
+)
+__all__ += ["DEGENERACY_METRICS", "prediction_spread", "uniform_kl"]

@@ -10,10 +10,16 @@ and two trivial rows (the training mean and the uniform distribution).
 
 from __future__ import annotations
 
-from ...metrics import PAPER_METRICS
+from ...metrics import DEGENERACY_METRICS, PAPER_METRICS
 from .._reproduce import register_reproduction
 
-_METRICS = (*PAPER_METRICS, "euclidean_all", "euclidean_head", "euclidean_tail")
+_METRICS = (
+    *PAPER_METRICS,
+    "euclidean_all",
+    "euclidean_head",
+    "euclidean_tail",
+    *DEGENERACY_METRICS,
+)
 
 _TRIVIAL = {
     "Training mean": ("MeanPredictor", {}),
@@ -105,7 +111,8 @@ register_reproduction(
         "ldlkit.experiments.reported.dildl table3 and shown in docs/reproduction-ildl.md (a "
         "reproduction attaches the tables of one paper). 'DILDL w/o DRDA and DLD' is RDA "
         "exactly. AMEMA's first ablation row equals DILDL's full result in the paper; here it "
-        "is AMEMA's own network with equal branch weights and fixed momenta. "
+        "is DILDL's network and losses at AMEMA's stated training settings (50 epochs, batch "
+        "64), which with DILDL's settings would be DILDL exactly. "
         "Natural_Scene (both papers' second ablation dataset) is not provided; pass --datasets "
         "Natural_Scene if you have the file."
     ),
