@@ -284,7 +284,7 @@ def test_adaptive_gradient_clipper_follows_recent_norms():
     w = torch.nn.Parameter(torch.zeros(4))
     clip = AdaptiveGradientClipper(5.0)
     norms = []
-    for step in range(8):
+    for _ in range(8):
         w.grad = torch.full((4,), 10.0)  # norm 20
         clip([w])
         norms.append(float(w.grad.norm()))
@@ -312,8 +312,15 @@ def test_unit_loss_keeps_the_direction_and_records_the_raw_loss():
             grads.append(state.loss)
 
         history = train(
-            module, loss_fn, [X], optimizer=opt, max_epochs=1, batch_size=8,
-            shuffle=False, unit_loss=unit, on_batch_end=hook,
+            module,
+            loss_fn,
+            [X],
+            optimizer=opt,
+            max_epochs=1,
+            batch_size=8,
+            shuffle=False,
+            unit_loss=unit,
+            on_batch_end=hook,
         )
         return module.weight.detach().clone(), history.epochs[0]["train_loss"]
 

@@ -160,7 +160,7 @@ def fast_optimizer_options(optimizer_class, device: str) -> dict:
     return {}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _fused_supported(optimizer_class, kind: str) -> bool:
     torch = require_torch()
     try:

@@ -18,10 +18,10 @@ from ldlkit.metrics import kl_divergence  # noqa: E402
 from ldlkit.neural import (  # noqa: E402
     AMEMA,
     DILDL,
-    DistributionBalancedLoss,
-    FocalLoss,
     MLPLDL,
     RDA,
+    DistributionBalancedLoss,
+    FocalLoss,
     OFRClassBalanced,
     OFRDistributionBalanced,
     OFRFocal,

@@ -4,8 +4,9 @@
 once, :data:`SHARED_PARAMETERS`), min-max feature scaling learned in ``fit``, Kaiming-normal
 initialisation, RDA's optimiser (AdamW with AMSGrad, weight decay 1e-4 on weight matrices and
 0.01 on biases, the fused kernel), RDA's adaptive gradient clipping, and a validation split of
-the training rows whose KL divergence picks the epoch that is kept. Subclasses implement ``_build_network(n_features,
-n_labels)`` and ``get_loss(module, batch, state)``. No torch import at module level.
+the training rows whose KL divergence picks the epoch that is kept. Subclasses implement
+``_build_network(n_features, n_labels)`` and ``get_loss(module, batch, state)``. No torch
+import at module level.
 """
 
 from __future__ import annotations
@@ -177,7 +178,10 @@ class _NeuralLDL(TorchLDLMixin, BaseLDL):
                 "params": [p for n, p in named if "bias" not in n],
                 "weight_decay": self.weight_decay,
             },
-            {"params": [p for n, p in named if "bias" in n], "weight_decay": self.bias_weight_decay},
+            {
+                "params": [p for n, p in named if "bias" in n],
+                "weight_decay": self.bias_weight_decay,
+            },
         ]
 
     def _build_optimizer(self, module):

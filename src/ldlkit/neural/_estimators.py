@@ -353,9 +353,9 @@ class DILDL(RDA):
             dominant_input = dominant_input * d_k[:, None]
         _, mu_s, lv_s = module.dominant(dominant_input)
         _, mu_ns, lv_ns = module.nondominant(D_hat)
-        return self.alpha * gaussian_kl(mu_x, lv_x, mu_s, lv_s) + (
-            1.0 - self.alpha
-        ) * gaussian_kl(mu_x, lv_x, mu_ns, lv_ns)
+        return self.alpha * gaussian_kl(mu_x, lv_x, mu_s, lv_s) + (1.0 - self.alpha) * gaussian_kl(
+            mu_x, lv_x, mu_ns, lv_ns
+        )
 
 
 @_shared_doc
