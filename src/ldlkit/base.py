@@ -56,6 +56,7 @@ _ESTIMATOR_MODULES = (
     "ldlkit.linear",
     "ldlkit.neural",
     "ldlkit.enhancement",
+    "ldlkit.compose",
 )
 
 
