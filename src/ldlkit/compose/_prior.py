@@ -98,7 +98,9 @@ class PriorCorrectedLDL(BaseLDL):
         tags.ldl.deterministic = inner.deterministic
         tags.ldl.fast_demo = inner.fast_demo
         tags.ldl.test_params = {}
-        tags.ldl.test_variants = [{"strength": 0.5, "target_prior": [0.2, 0.3, 0.5]}]
+        from ..dummy import MeanPredictor
+
+        tags.ldl.test_variants = [{"strength": 0.5, "estimator": MeanPredictor()}]
         return tags
 
     def _target(self, n_labels: int) -> np.ndarray:
