@@ -91,7 +91,7 @@ def _paired(a: dict, b: dict, metric: str) -> dict | None:
     }
 
 
-def summarise(folders) -> dict:
+def summarise(folders, against=("Uniform", "OFR-DB")) -> dict:
     from scipy.stats import ttest_1samp
 
     runs = _load(folders)
@@ -105,7 +105,7 @@ def summarise(folders) -> dict:
             values = np.array([by_fold[f][metric] for f in sorted(by_fold)])
             cell = {"mean": float(values.mean()), "std": float(values.std())}
             if metric in TESTED:
-                for other in ("Uniform", "OFR-DB"):
+                for other in against:
                     if other != method and (dataset, other) in runs:
                         cell[f"vs_{other}"] = _paired(by_fold, runs[(dataset, other)], metric)
             paper = reported.get((dataset, method, metric))
@@ -126,16 +126,22 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folders", nargs="+")
     parser.add_argument("--out", required=True)
+    parser.add_argument(
+        "--against",
+        nargs="+",
+        default=["Uniform", "OFR-DB"],
+        help="methods every method is paired with (default: Uniform OFR-DB)",
+    )
     args = parser.parse_args(argv)
     document = {
         "benchmark": "ildl_summary",
         "records": args.folders,
         "tests": (
-            "paired t-tests over the same test folds (vs_Uniform, vs_OFR-DB: mean difference "
-            "method - other, folds where the method is better); one-sample t-test of the fold "
-            "values against the paper's reported mean (paper)"
+            "paired t-tests over the same test folds (vs_<method> for each method of --against: "
+            "mean difference method - other, folds where the method is better); one-sample "
+            "t-test of the fold values against the paper's reported mean (paper)"
         ),
-        "summary": summarise(args.folders),
+        "summary": summarise(args.folders, tuple(args.against)),
     }
     Path(args.out).write_text(json.dumps(document, indent=2) + "\n")
     print(f"wrote {args.out}")
