@@ -145,7 +145,7 @@ def fast_optimizer_options(optimizer_class, device: str) -> dict:
     """Keyword arguments selecting the fastest implementation of a torch optimiser.
 
     ``{"fused": True}`` where the optimiser has a fused kernel for ``device`` (AdamW with AMSGrad
-    otherwise steps through a Python loop over its parameters: a third of an RDA fit on Movie),
+    otherwise steps through a Python loop over its parameters),
     else ``{"foreach": True}`` where it has the multi-tensor path, else ``{}``. The result is the
     same update rule; only the order of floating-point operations may differ.
     """
