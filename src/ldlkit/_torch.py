@@ -103,9 +103,9 @@ def training_threads() -> int:
 
     The networks here are small (a few hundred thousand weights) and their batches tiny (50 rows):
     every operation is shorter than the cost of waking a second thread, and with two threads on a
-    shared 2-core machine the workers wait for each other behind other processes
-    (``benchmarks/neural_training.py`` times the 10 Movie folds both ways, idle and under load;
-    ``docs/neural.md`` gives the numbers). So training runs single-threaded by default.
+    shared 2-core machine the workers wait for each other behind other processes. So training
+    runs single-threaded by default (``benchmarks/neural_training.py`` times the 10 Movie folds;
+    its ``--threads 0`` runs them at torch's own thread count).
     ``LDLKIT_TORCH_THREADS`` changes that: a positive number is the thread count, ``0`` leaves
     torch's setting as it is (for large networks or batches on many cores).
     """
