@@ -580,11 +580,12 @@ def make_scorers(names: Iterable[str] = PAPER_METRICS) -> dict:
 
 
 # -- degeneracy diagnostics: how far predictions are from a constant or uniform predictor ------
-# Self-contained block: two functions, registered below. Neither measures fit to ``D_true`` (it is
-# only checked for shape); they tell a reader of a report whether a learned model predicts
-# (nearly) the same distribution for every row, or (nearly) the uniform one. Neither direction is
-# "better": they are registered as greater-is-better with an infinite ideal only so that tables
-# can show them; read them beside the fit metrics.
+# Self-contained block: two functions and their registry. Neither measures fit to ``D_true`` (it
+# is only checked for shape); they tell a reader of a report whether a learned model predicts
+# (nearly) the same distribution for every row, or (nearly) the uniform one. They are not fit
+# metrics (no ideal value, no better direction, no per-row form), so they live in their own
+# registry, DIAGNOSTIC_METRICS, which get_metric also consults: reports and the runner can list
+# them by name beside the fit metrics.
 def uniform_kl(D_true: ArrayLike, D_pred: ArrayLike, *, eps: float = DEFAULT_EPS) -> float:
     """Mean over rows of ``KL(u || P)``, ``u`` the uniform distribution: 0 for the uniform
     prediction, larger the further the predictions are from it.
@@ -615,14 +616,27 @@ def prediction_spread(D_true: ArrayLike, D_pred: ArrayLike) -> float:
     return float(np.round(P.std(axis=0).mean(), 15))
 
 
-#: The degeneracy diagnostics (``uniform_kl``, ``prediction_spread``) for ILDL reports.
-DEGENERACY_METRICS = ("uniform_kl", "prediction_spread")
-METRICS.update(
-    {
-        "uniform_kl": MetricInfo("uniform_kl", uniform_kl, True, float("inf"), "KL(u‖P)"),
-        "prediction_spread": MetricInfo(
-            "prediction_spread", prediction_spread, True, float("inf"), "Spread"
-        ),
-    }
-)
-__all__ += ["DEGENERACY_METRICS", "prediction_spread", "uniform_kl"]
+#: The degeneracy diagnostics of ILDL reports, by name. ``greater_is_better`` is set only so that
+#: tables can be drawn; neither direction is better.
+DIAGNOSTIC_METRICS: dict[str, MetricInfo] = {
+    "uniform_kl": MetricInfo("uniform_kl", uniform_kl, True, float("inf"), "KL(u‖P)"),
+    "prediction_spread": MetricInfo(
+        "prediction_spread", prediction_spread, True, float("inf"), "Spread"
+    ),
+}
+DEGENERACY_METRICS = tuple(DIAGNOSTIC_METRICS)
+_get_fit_metric = get_metric
+
+
+def get_metric(name: str) -> MetricInfo:  # noqa: F811 - extends the lookup above
+    """Look a metric up by name: a fit metric (:data:`METRICS`, ``"kl"`` accepted for
+    ``"kl_divergence"``) or a diagnostic (:data:`DIAGNOSTIC_METRICS`).
+
+    A scorer name (``"neg_kl_divergence"``, ``"neg_kl"``) gives the metric behind it.
+    """
+    if isinstance(name, str) and name.lower() in DIAGNOSTIC_METRICS:
+        return DIAGNOSTIC_METRICS[name.lower()]
+    return _get_fit_metric(name)
+
+
+__all__ += ["DEGENERACY_METRICS", "DIAGNOSTIC_METRICS", "prediction_spread", "uniform_kl"]

@@ -117,11 +117,11 @@ def _check_method_names(names: Sequence[str]) -> None:
 def _check_metric_names(names: Sequence[str] | None) -> None:
     if not names:
         return
-    from ..metrics import METRICS, split_label_group
+    from ..metrics import DIAGNOSTIC_METRICS, METRICS, split_label_group
 
     for name in names:
         base, _group = split_label_group(name)
-        if base not in METRICS:
+        if base not in METRICS and base not in DIAGNOSTIC_METRICS:
             raise UserError(
                 f"unknown metric {name!r}.{_suggest(name, list(METRICS))} Known: "
                 f"{', '.join(METRICS)} (head/tail forms such as euclidean_head under "
