@@ -1,17 +1,21 @@
 """Training cost of the neural ILDL family on Movie's ILDL folds (CPU; CUDA when present).
 
-For each method, at its paper settings (RDA, DILDL, MLPLDL and the OFR losses 300 epochs,
-AMEMA 50), a fresh process loads Movie and fits all 10 imbalanced training folds of
-``ImbalancedSplit(dataset="Movie")``, then predicts the test folds. Recorded per method: total
-fit time of the 10 folds, seconds per epoch, optimiser steps, the process's peak resident memory
-(and its value right after loading the data, so the difference is the method's), CUDA peak
-memory on a GPU, the test KL per fold, and the machine's load average before and after (the
-machine is shared: times are upper bounds of an idle machine's).
+For each method at its default settings (RDA and DILDL 300 epochs, AMEMA 50), a fresh process
+loads Movie and fits the imbalanced training folds of ``ImbalancedSplit(dataset="Movie")``, then
+predicts the test folds. Recorded per method: total fit time, seconds per epoch, optimiser steps,
+the process's peak resident memory (and its value right after loading the data), CUDA peak
+memory on a GPU, the test KL per fold, the torch thread setting, and the machine's load average
+before and after (the machine is shared: times are upper bounds of an idle machine's).
 
-Run (one thread, low priority, as the done-when of issue 9 asks)::
+``--burn N`` starts N busy-loop processes (not niced) for the whole measurement, so that the
+timing is taken while another workload keeps the cores busy. ``--threads`` sets
+``LDLKIT_TORCH_THREADS`` for the children (default: the library's default, one thread; 0 leaves
+torch at its own default, one thread per core). ``--folds`` measures fewer folds.
 
-    OMP_NUM_THREADS=1 nice python benchmarks/neural_training.py [--methods RDA DILDL AMEMA]
-        [--devices cpu cuda] [--out benchmarks/results/neural_training.json]
+Run::
+
+    nice python benchmarks/neural_training.py [--methods RDA DILDL AMEMA] [--burn 2]
+        [--threads 0] [--folds 1] [--out benchmarks/results/neural_training.json]
 """
 
 from __future__ import annotations
@@ -26,14 +30,13 @@ import sys
 import time
 from pathlib import Path
 
-METHODS = [
+METHODS = ["RDA", "DILDL", "AMEMA"]
+ALL_METHODS = [
     "MLPLDL",
     "OFRFocal",
     "OFRClassBalanced",
     "OFRDistributionBalanced",
-    "RDA",
-    "DILDL",
-    "AMEMA",
+    *METHODS,
 ]
 
 
@@ -41,28 +44,29 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
 
 
-def run_one(method: str, device: str, threads: int) -> dict:
-    """Fit ``method`` on the 10 Movie ILDL folds in this process; return the measurements."""
+def run_one(method: str, device: str, n_folds: int) -> dict:
+    """Fit ``method`` on the Movie ILDL folds in this process; return the measurements."""
     import numpy as np
     import torch
 
-    torch.set_num_threads(threads)
     import ldlkit.neural as neural
+    from ldlkit._torch import training_threads
     from ldlkit.datasets import load_dataset
     from ldlkit.experiments import ImbalancedSplit
     from ldlkit.metrics import kl_divergence
 
     X, D = load_dataset("Movie", return_X_y=True, download=False)
-    folds = list(ImbalancedSplit(dataset="Movie").split(X, D))
+    folds = list(ImbalancedSplit(dataset="Movie").split(X, D))[:n_folds]
     rss_after_load = _peak_rss_mib()
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
-    fit_seconds, epochs, steps, kls, predict_seconds = [], [], [], [], []
+    fit_seconds, cpu_seconds, epochs, steps, kls, predict_seconds = [], [], [], [], [], []
     for fold, (train, test) in enumerate(folds):
         model = getattr(neural, method)(random_state=fold, device=device)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         model.fit(X[train], D[train])
         fit_seconds.append(time.perf_counter() - started)
+        cpu_seconds.append(time.process_time() - cpu_started)
         epochs.append(model.history_.n_epochs)
         steps.append(model.history_.n_steps)
         started = time.perf_counter()
@@ -72,12 +76,15 @@ def run_one(method: str, device: str, threads: int) -> dict:
     return {
         "method": method,
         "device": device,
-        "torch_threads": threads,
+        "ldlkit_torch_threads": os.environ.get("LDLKIT_TORCH_THREADS"),
+        "torch_threads_in_training": training_threads() or torch.get_num_threads(),
         "folds": len(folds),
         "training_rows": [int(len(t)) for t, _ in folds],
         "epochs_per_fit": int(epochs[0]),
         "total_fit_seconds": total,
         "fit_seconds_per_fold": fit_seconds,
+        "total_fit_cpu_seconds": float(sum(cpu_seconds)),
+        "fit_cpu_seconds_per_fold": cpu_seconds,
         "seconds_per_epoch": total / float(sum(epochs)),
         "steps_per_fit": int(steps[0]),
         "predict_seconds_total": float(sum(predict_seconds)),
@@ -91,52 +98,80 @@ def run_one(method: str, device: str, threads: int) -> dict:
     }
 
 
+def _burners(n: int) -> list[subprocess.Popen]:
+    code = "while True:\n    pass\n"
+    return [subprocess.Popen([sys.executable, "-c", code]) for _ in range(n)]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--methods", nargs="+", default=METHODS)
+    parser.add_argument("--methods", nargs="+", default=METHODS, choices=ALL_METHODS)
     parser.add_argument("--devices", nargs="+", default=None)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--folds", type=int, default=10)
+    parser.add_argument("--burn", type=int, default=0)
     parser.add_argument("--out", default="benchmarks/results/neural_training.json")
     parser.add_argument("--one", nargs=2, metavar=("METHOD", "DEVICE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:  # child process: one method, fresh memory accounting
-        print(json.dumps(run_one(*args.one, args.threads)))
+        print(json.dumps(run_one(*args.one, args.folds)))
         return 0
     import torch
 
     devices = args.devices or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
+    env = dict(os.environ)
+    if args.threads is not None:
+        env["LDLKIT_TORCH_THREADS"] = str(args.threads)
     rows = []
-    for device in devices:
-        for method in args.methods:
-            load_before = os.getloadavg()
-            child = subprocess.run(
-                [sys.executable, __file__, "--one", method, device, "--threads", str(args.threads)],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            row = json.loads(child.stdout.strip().splitlines()[-1])
-            row["load_average_before"] = load_before
-            row["load_average_after"] = os.getloadavg()
-            rows.append(row)
-            print(
-                f"{device:4s} {method:24s} {row['total_fit_seconds']:7.1f} s for 10 folds, "
-                f"{row['seconds_per_epoch'] * 1e3:6.2f} ms/epoch, peak RSS "
-                f"{row['peak_rss_mib']:.0f} MiB, KL {row['test_kl_mean']:.4f}",
-                flush=True,
-            )
+    burners = _burners(args.burn)
+    started = time.perf_counter()
+    try:
+        for device in devices:
+            for method in args.methods:
+                load_before = os.getloadavg()
+                command = [sys.executable, __file__, "--one", method, device]
+                child = subprocess.run(
+                    [*command, "--folds", str(args.folds)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    env=env,
+                )
+                row = json.loads(child.stdout.strip().splitlines()[-1])
+                row["load_average_before"] = load_before
+                row["load_average_after"] = os.getloadavg()
+                rows.append(row)
+                print(
+                    f"{device:4s} {method:24s} {row['total_fit_seconds']:7.1f} s for "
+                    f"{row['folds']} folds ({row['total_fit_cpu_seconds']:.1f} CPU s), "
+                    f"{row['seconds_per_epoch'] * 1e3:6.2f} ms/epoch, "
+                    f"peak RSS {row['peak_rss_mib']:.0f} MiB, KL {row['test_kl_mean']:.4f}",
+                    flush=True,
+                )
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
     document = {
         "benchmark": "neural_training",
-        "dataset": "Movie (7755 x 1869 x 5), ImbalancedSplit 10 folds",
+        "dataset": f"Movie (7755 x 1869 x 5), ImbalancedSplit, {args.folds} folds",
         "python": platform.python_version(),
         "torch": torch.__version__,
         "machine": platform.machine(),
         "cpu_count": os.cpu_count(),
         "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+        "ldlkit_torch_threads": env.get("LDLKIT_TORCH_THREADS"),
         "niceness": os.nice(0),
+        "busy_loop_processes": args.burn,
+        "wall_seconds": time.perf_counter() - started,
+        "total_fit_seconds_all_methods": sum(r["total_fit_seconds"] for r in rows),
+        "total_fit_cpu_seconds_all_methods": sum(r["total_fit_cpu_seconds"] for r in rows),
         "note": (
             "Shared machine (2 cores, several sessions): the load averages before/after each "
-            "method show the contention; times are upper bounds of an idle machine's."
+            "method show the contention; times are upper bounds of an idle machine's. "
+            "busy_loop_processes > 0: that many extra busy-loop processes ran throughout. "
+            "CPU seconds (process time, all threads) are what the fits cost a core: on an idle "
+            "machine the wall time of a one-thread fit is close to them."
         ),
         "results": rows,
     }

@@ -246,3 +246,89 @@ def test_cuda_trained_model_reloads_and_predicts_on_cpu(data, tmp_path):
     )
     env = {**__import__("os").environ, "CUDA_VISIBLE_DEVICES": ""}
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+def test_torch_threads_are_pinned_while_training_and_restored(monkeypatch):
+    from ldlkit import _torch as core
+
+    monkeypatch.delenv(core.TORCH_THREADS_ENV, raising=False)
+    assert core.training_threads() == 1
+    monkeypatch.setenv(core.TORCH_THREADS_ENV, "0")
+    assert core.training_threads() == 0
+    monkeypatch.setenv(core.TORCH_THREADS_ENV, "two")
+    with pytest.raises(ValueError, match="LDLKIT_TORCH_THREADS='two'"):
+        core.training_threads()
+    monkeypatch.setenv(core.TORCH_THREADS_ENV, "1")
+    before = torch.get_num_threads()
+    seen = []
+    with core.limit_torch_threads():
+        seen.append(torch.get_num_threads())
+    assert seen == [1] and torch.get_num_threads() == before
+
+
+def test_fast_optimizer_options_pick_a_multi_tensor_path():
+    from ldlkit import _torch as core
+
+    options = core.fast_optimizer_options(torch.optim.AdamW, "cpu")
+    assert options in ({"fused": True}, {"foreach": True})
+    w = torch.nn.Parameter(torch.ones(3))
+    opt = torch.optim.AdamW([w], lr=0.1, amsgrad=True, **options)
+    w.grad = torch.ones(3)
+    opt.step()
+    assert (w < 1).all()
+
+
+def test_adaptive_gradient_clipper_follows_recent_norms():
+    from ldlkit._torch import AdaptiveGradientClipper
+
+    w = torch.nn.Parameter(torch.zeros(4))
+    clip = AdaptiveGradientClipper(5.0)
+    norms = []
+    for _ in range(8):
+        w.grad = torch.full((4,), 10.0)  # norm 20
+        clip([w])
+        norms.append(float(w.grad.norm()))
+    # the first five steps are unclipped; each recorded norm is capped at 1, so from then on the
+    # gradient is clipped at 5 x 1
+    assert norms[:5] == [20.0] * 5
+    assert norms[5:] == pytest.approx([5.0] * 3)
+    assert clip.recent == [1.0] * 5
+
+
+def test_unit_loss_keeps_the_direction_and_records_the_raw_loss():
+    from ldlkit._torch import train
+
+    def run(unit):
+        torch.manual_seed(0)
+        module = torch.nn.Linear(2, 1)
+        X = torch.randn(8, 2)
+        opt = torch.optim.SGD(module.parameters(), lr=0.1)
+        grads = []
+
+        def loss_fn(m, batch, state):
+            return 7.0 * (m(batch[0]) ** 2).mean()
+
+        def hook(state):
+            grads.append(state.loss)
+
+        history = train(
+            module,
+            loss_fn,
+            [X],
+            optimizer=opt,
+            max_epochs=1,
+            batch_size=8,
+            shuffle=False,
+            unit_loss=unit,
+            on_batch_end=hook,
+        )
+        return module.weight.detach().clone(), history.epochs[0]["train_loss"]
+
+    w_raw, loss_raw = run(False)
+    w_unit, loss_unit = run(True)
+    assert loss_raw == pytest.approx(loss_unit)  # the history keeps the unscaled loss
+    torch.manual_seed(0)
+    w0 = torch.nn.Linear(2, 1).weight.detach()
+    step_raw, step_unit = w_raw - w0, w_unit - w0
+    # same direction, the unit step is the raw one divided by the loss
+    assert torch.allclose(step_unit * loss_raw, step_raw, atol=1e-6)

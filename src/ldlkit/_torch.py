@@ -13,6 +13,10 @@ What it gives a network estimator:
 * :func:`train` — a small trainer: mini-batches, epochs, an optional validation split with
   best-epoch restore and patience, gradient clipping, per-batch and per-epoch hooks (AMEMA adapts
   its optimizer's momenta there), a progress bar, and continuation from an earlier history;
+* :func:`training_threads` / :func:`limit_torch_threads` — torch's intra-op thread count while
+  training and predicting (one thread by default, ``LDLKIT_TORCH_THREADS`` changes it);
+* :func:`fast_optimizer_options` — the fused (or foreach) implementation of torch's optimisers;
+* :class:`AdaptiveGradientClipper` — RDA's gradient clipping (a multiple of recent norms);
 * :class:`TorchMixin` — the estimator glue: common parameters and their constraints, the training
   call under :func:`local_seed`, batched prediction without gradients, and pickling that reloads a
   CUDA-trained model on a CPU-only machine; :class:`TorchLDLMixin` adds ``_fit``/``_partial_fit``/
@@ -44,8 +48,10 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import io
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -61,15 +67,20 @@ from ._optional import require_torch
 
 __all__ = [
     "TORCH_PARAMETER_CONSTRAINTS",
+    "TORCH_THREADS_ENV",
+    "AdaptiveGradientClipper",
     "TorchLDLMixin",
     "TorchMixin",
     "TrainState",
     "TrainingHistory",
     "check_device",
+    "fast_optimizer_options",
+    "limit_torch_threads",
     "local_seed",
     "resolve_device",
     "seed_from",
     "train",
+    "training_threads",
 ]
 
 #: Constraints of the parameters every network estimator has (merge into the class's own).
@@ -81,6 +92,111 @@ TORCH_PARAMETER_CONSTRAINTS: dict[str, list] = {
     "learning_rate": [Interval(Real, 0, None, closed="neither")],
     "verbose": ["verbose"],
 }
+
+
+# -- threads and optimiser implementations ----------------------------------------------------
+TORCH_THREADS_ENV = "LDLKIT_TORCH_THREADS"
+
+
+def training_threads() -> int:
+    """torch's intra-op thread count while ldlkit trains or predicts (0: leave torch alone).
+
+    The networks here are small (a few hundred thousand weights) and their batches tiny (50 rows):
+    every operation is shorter than the cost of waking a second thread, and with two threads on a
+    shared 2-core machine the workers wait for each other behind other processes. So training
+    runs single-threaded by default (``benchmarks/neural_training.py`` times the 10 Movie folds;
+    its ``--threads 0`` runs them at torch's own thread count).
+    ``LDLKIT_TORCH_THREADS`` changes that: a positive number is the thread count, ``0`` leaves
+    torch's setting as it is (for large networks or batches on many cores).
+    """
+    raw = os.environ.get(TORCH_THREADS_ENV, "").strip()
+    if not raw:
+        return 1
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ValueError(
+            f"{TORCH_THREADS_ENV}={raw!r}: give a thread count (1 or more), or 0 to leave "
+            "torch's intra-op threads as configured."
+        )
+    return value
+
+
+@contextlib.contextmanager
+def limit_torch_threads(threads: int | None = None) -> Iterator[None]:
+    """A context in which torch uses ``threads`` intra-op threads (default
+    :func:`training_threads`); the previous count is restored on exit."""
+    torch = require_torch()
+    threads = training_threads() if threads is None else int(threads)
+    previous = torch.get_num_threads()
+    if threads == 0 or threads == previous:
+        yield
+        return
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def fast_optimizer_options(optimizer_class, device: str) -> dict:
+    """Keyword arguments selecting the fastest implementation of a torch optimiser.
+
+    ``{"fused": True}`` where the optimiser has a fused kernel for ``device`` (AdamW with AMSGrad
+    otherwise steps through a Python loop over its parameters),
+    else ``{"foreach": True}`` where it has the multi-tensor path, else ``{}``. The result is the
+    same update rule; only the order of floating-point operations may differ.
+    """
+    import inspect
+
+    parameters = inspect.signature(optimizer_class.__init__).parameters
+    kind = "cuda" if str(device).startswith("cuda") else "cpu"
+    if "fused" in parameters and _fused_supported(optimizer_class, kind):
+        return {"fused": True}
+    if "foreach" in parameters:
+        return {"foreach": True}
+    return {}
+
+
+@functools.cache
+def _fused_supported(optimizer_class, kind: str) -> bool:
+    torch = require_torch()
+    try:
+        probe = torch.nn.Parameter(torch.zeros(1, device=kind))
+        optimizer = optimizer_class([probe], lr=1e-3, fused=True)
+        probe.grad = torch.zeros_like(probe)
+        optimizer.step()
+    except (RuntimeError, TypeError, ValueError):
+        return False
+    return True
+
+
+class AdaptiveGradientClipper:
+    """RDA's gradient clipping: clip at ``factor`` times the largest of the last ``window``
+    recorded norms.
+
+    The history starts with one infinite entry, so the first ``window`` steps are not clipped;
+    after each step the gradient norm (before clipping) is recorded as ``min(norm, 2 * bound,
+    cap)``, with ``bound`` the largest recorded value, so that the clipping threshold never
+    exceeds ``factor * cap``. Call it between ``backward`` and the optimiser step; it keeps its
+    history (a plain list of floats) across calls and pickles with the estimator.
+    """
+
+    def __init__(self, factor: float = 5.0, *, window: int = 5, cap: float = 1.0):
+        self.factor = float(factor)
+        self.window = int(window)
+        self.cap = float(cap)
+        self.recent: list[float] = [math.inf]
+
+    def __call__(self, parameters) -> float:
+        torch = require_torch()
+        bound = max(self.recent)
+        norm = float(torch.nn.utils.clip_grad_norm_(parameters, bound * self.factor))
+        self.recent.append(min(norm, bound * 2.0, self.cap))
+        del self.recent[: -self.window]
+        return norm
 
 
 # -- devices and seeds -------------------------------------------------------------------------
@@ -212,7 +328,8 @@ def train(
     validation: Sequence | None = None,
     validation_score: Callable[[Any, Sequence], float] | None = None,
     patience: int | None = None,
-    clip_grad_norm: float | None = None,
+    clip_grad_norm: float | Callable[[Any], Any] | None = None,
+    unit_loss: bool = False,
     on_batch_end: Callable[[TrainState], None] | None = None,
     on_epoch_end: Callable[[TrainState], None] | None = None,
     history: TrainingHistory | None = None,
@@ -237,8 +354,12 @@ def train(
     validation : sequence of tensors or None
         Held-out rows; with ``validation_score`` (lower is better) the best epoch's weights are
         restored at the end, and ``patience`` epochs without improvement stop training early.
-    clip_grad_norm : float or None
-        Clip the global gradient norm to this value before each step.
+    clip_grad_norm : float, callable or None
+        Clip the global gradient norm to this value before each step; a callable
+        ``(parameters) -> None`` (e.g. an :class:`AdaptiveGradientClipper`) clips instead.
+    unit_loss : bool
+        Back-propagate ``loss / loss.item()`` (RDA's code): every step sees a loss of 1, only the
+        gradient's direction is kept. The history records the unscaled loss.
     on_batch_end, on_epoch_end : callable ``(state) -> None`` or None
         Hooks; they may change the optimizer (learning rates, momenta) or ``state.extra``.
     history : TrainingHistory or None
@@ -277,8 +398,13 @@ def train(
                     f"{description}: the loss became {loss.item()} at epoch {epoch + 1}, step "
                     f"{history.n_steps + 1}; lower the learning rate or scale the features."
                 )
-            loss.backward()
-            if clip_grad_norm is not None:
+            if unit_loss and float(loss.detach()) != 0.0:
+                (loss / loss.detach()).backward()
+            else:
+                loss.backward()
+            if callable(clip_grad_norm):
+                clip_grad_norm(module.parameters())
+            elif clip_grad_norm is not None:
                 torch.nn.utils.clip_grad_norm_(module.parameters(), clip_grad_norm)
             optimizer.step()
             history.n_steps += 1
@@ -375,7 +501,7 @@ class TorchMixin:
             seed, rng_state = seed_from(self.random_state), None
         else:
             seed, rng_state = 0, self._rng_state
-        with local_seed(seed, self.device_, rng_state=rng_state):
+        with limit_torch_threads(), local_seed(seed, self.device_, rng_state=rng_state):
             if build is not None:
                 self.module_ = build().to(self.device_)
                 self.optimizer_ = self._build_optimizer(self.module_)
@@ -416,7 +542,7 @@ class TorchMixin:
 
         self.module_.eval()
         out = []
-        with torch.no_grad():
+        with limit_torch_threads(), torch.no_grad():
             for start in range(0, len(X), self._predict_batch_rows):
                 block = self._to_tensor(X[start : start + self._predict_batch_rows])
                 out.append(forward(self.module_, block).double().cpu().numpy())

@@ -898,13 +898,16 @@ _ALIASES = {
 
 
 def get_metric(name: str) -> MetricInfo:
-    """Look a metric up by name (``"kl"`` is accepted for ``"kl_divergence"``).
+    """Look a metric up by name: a fit metric (:data:`METRICS`, ``"kl"`` accepted for
+    ``"kl_divergence"``) or a diagnostic (:data:`DIAGNOSTIC_METRICS`).
 
     A scorer name (``"neg_kl_divergence"``, ``"neg_kl"``) gives the metric behind it.
     """
     if not isinstance(name, str):
         raise TypeError(f"a metric name must be a string, got {name!r}.")
     key = name.lower()
+    if key in DIAGNOSTIC_METRICS:  # defined with the diagnostics at the end of this module
+        return DIAGNOSTIC_METRICS[key]
     if key.startswith("neg_"):
         key = key[4:]
     key = _ALIASES.get(key, key)
@@ -969,3 +972,54 @@ def get_scorer(name: str) -> Callable:
 def make_scorers(names: Iterable[str] = PAPER_METRICS) -> dict:
     """A ``{scorer_name: scorer}`` dict for ``cross_validate``/``GridSearchCV`` ``scoring=``."""
     return {scorer_name(name): get_scorer(name) for name in names}
+
+
+# -- degeneracy diagnostics: how far predictions are from a constant or uniform predictor ------
+# Self-contained block: two functions and their registry. Neither measures fit to ``D_true`` (it
+# is only checked for shape); they tell a reader of a report whether a learned model predicts
+# (nearly) the same distribution for every row, or (nearly) the uniform one. They are not fit
+# metrics (no ideal value, no better direction, no per-row form), so they live in their own
+# registry, DIAGNOSTIC_METRICS, which get_metric also consults: reports and the runner can list
+# them by name beside the fit metrics.
+def uniform_kl(D_true: ArrayLike, D_pred: ArrayLike, *, eps: float = DEFAULT_EPS) -> float:
+    """Mean over rows of ``KL(u || P)``, ``u`` the uniform distribution: 0 for the uniform
+    prediction, larger the further the predictions are from it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> uniform_kl(np.full((2, 4), 0.25), np.full((2, 4), 0.25))
+    0.0
+    """
+    _, P = _check_pair(D_true, D_pred)
+    n_labels = P.shape[1]
+    per_row = np.log(1.0 / n_labels) - np.log(np.maximum(P, eps)).mean(axis=1)
+    return float(np.mean(per_row))
+
+
+def prediction_spread(D_true: ArrayLike, D_pred: ArrayLike) -> float:
+    """Mean over labels of the standard deviation of the predicted degree across rows: 0 for a
+    predictor that gives every row the same distribution (the training mean, the uniform one).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> prediction_spread(np.full((2, 2), 0.5), np.array([[0.2, 0.8], [0.6, 0.4]]))
+    0.2
+    """
+    _, P = _check_pair(D_true, D_pred)
+    return float(np.round(P.std(axis=0).mean(), 15))
+
+
+#: The degeneracy diagnostics of ILDL reports, by name. ``greater_is_better`` is set only so that
+#: tables can be drawn; neither direction is better.
+DIAGNOSTIC_METRICS: dict[str, MetricInfo] = {
+    "uniform_kl": MetricInfo("uniform_kl", uniform_kl, True, float("inf"), "KL(u‖P)"),
+    "prediction_spread": MetricInfo(
+        "prediction_spread", prediction_spread, True, float("inf"), "Spread"
+    ),
+}
+DEGENERACY_METRICS = tuple(DIAGNOSTIC_METRICS)
+
+
+__all__ += ["DEGENERACY_METRICS", "DIAGNOSTIC_METRICS", "prediction_spread", "uniform_kl"]

@@ -20,6 +20,8 @@ from ldlkit.neural import (  # noqa: E402
     DILDL,
     MLPLDL,
     RDA,
+    DistributionBalancedLoss,
+    FocalLoss,
     OFRClassBalanced,
     OFRDistributionBalanced,
     OFRFocal,
@@ -98,6 +100,41 @@ def test_dildl_with_both_parts_off_is_rda(toy):
     np.testing.assert_array_equal(off.fit(X, D).predict(X_test), rda)
     on = DILDL(max_epochs=4, random_state=3).fit(X, D).predict(X_test)
     assert not np.array_equal(on, rda)
+    # the same holds on the plain-KL base
+    rda_kl = RDA(max_epochs=4, random_state=3, loss="kl").fit(X, D).predict(X_test)
+    off_kl = DILDL(
+        max_epochs=4, random_state=3, loss="kl", decoupled_loss=False, decoupled_alignment=False
+    )
+    np.testing.assert_array_equal(off_kl.fit(X, D).predict(X_test), rda_kl)
+    assert not np.array_equal(rda_kl, rda)
+
+
+DILDL_SETTINGS = {"max_epochs": 4, "batch_size": 50}
+
+
+def test_amema_with_weig_and_mome_off_is_dildl(toy):
+    X, D, X_test, _ = toy
+    dildl = DILDL(random_state=2, **DILDL_SETTINGS).fit(X, D).predict(X_test)
+    off = AMEMA(random_state=2, adaptive_weights=False, adaptive_momentum=False, **DILDL_SETTINGS)
+    np.testing.assert_array_equal(off.fit(X, D).predict(X_test), dildl)
+    for on in ({"adaptive_weights": True}, {"adaptive_momentum": True}):
+        params = {"adaptive_weights": False, "adaptive_momentum": False, **on}
+        variant = AMEMA(random_state=2, **params, **DILDL_SETTINGS).fit(X, D).predict(X_test)
+        assert not np.array_equal(variant, dildl), on
+
+
+def test_amema_with_every_part_off_is_rda(toy):
+    X, D, X_test, _ = toy
+    rda = RDA(random_state=4, **DILDL_SETTINGS).fit(X, D).predict(X_test)
+    off = AMEMA(
+        random_state=4,
+        adaptive_weights=False,
+        adaptive_momentum=False,
+        decoupled_loss=False,
+        decoupled_alignment=False,
+        **DILDL_SETTINGS,
+    )
+    np.testing.assert_array_equal(off.fit(X, D).predict(X_test), rda)
 
 
 @pytest.mark.parametrize(
@@ -107,6 +144,7 @@ def test_dildl_with_both_parts_off_is_rda(toy):
         {"decoupled_alignment": False},
         {"dominant_target": "one_hot"},
         {"nondominant_target": "softmax"},
+        {"loss": "kl"},
     ],
 )
 def test_dildl_switches_change_the_model(params, toy):
@@ -127,8 +165,9 @@ def test_amema_records_momentum_trajectories_and_weights(toy):
     # the dominant momentum only falls, the non-dominant one only rises, and both stay below 1
     assert (np.diff(history[:, 0]) <= 0).all() and (np.diff(history[:, 1]) >= 0).all()
     assert history[-1, 0] < 0.75 and history[-1, 1] > 0.95 and history.max() <= 0.99
-    groups = model.optimizer_.param_groups
-    assert [g["momentum"] for g in groups] == list(history[-1])
+    # the branches' AdamW groups carry the momenta as beta_1; the shared groups keep 0.9
+    betas = {g["branch"]: g["betas"][0] for g in model.optimizer_.param_groups}
+    assert betas == {"dominant": history[-1, 0], "nondominant": history[-1, 1], "shared": 0.9}
     weights = model.branch_weight_history_
     assert weights.shape == (n_steps,) and ((weights >= 0.2) & (weights <= 1)).all()
     assert model.branch_loss_history_.shape == (n_steps, 2)
@@ -138,10 +177,62 @@ def test_amema_ablation_switches(toy):
     X, D, _, _ = toy
     fixed = AMEMA(max_epochs=5, random_state=0, adaptive_momentum=False).fit(X, D)
     assert (fixed.momentum_history_ == [0.75, 0.95]).all()
+    assert len(fixed.optimizer_.param_groups) == 2  # DILDL's optimiser
     equal = AMEMA(max_epochs=5, random_state=0, adaptive_weights=False).fit(X, D)
-    assert (equal.branch_weight_history_ == 0.5).all()
+    assert (equal.branch_weight_history_ == 0.4).all()  # DILDL's 1 - alpha
     with pytest.raises(ValueError, match="momentum_nondominant=0.995 is outside"):
         AMEMA(momentum_nondominant=0.995).fit(X, D)
+    with pytest.raises(ValueError, match="needs decoupled_loss=True"):
+        AMEMA(decoupled_loss=False).fit(X, D)
+    with pytest.raises(ValueError, match="needs decoupled_alignment=True"):
+        AMEMA(decoupled_alignment=False).fit(X, D)
+
+
+def test_ofr_presets_are_mlpldl_with_their_loss(toy):
+    X, D, X_test, _ = toy
+    for preset, name in [
+        (OFRFocal, "focal"),
+        (OFRClassBalanced, "class_balanced"),
+        (OFRDistributionBalanced, "distribution_balanced"),
+    ]:
+        assert preset().get_params() == MLPLDL(loss=name).get_params()
+        a = preset(max_epochs=3, random_state=0).fit(X, D).predict(X_test)
+        b = MLPLDL(loss=name, max_epochs=3, random_state=0).fit(X, D).predict(X_test)
+        np.testing.assert_array_equal(a, b)
+    # a loss object with its own parameters, and the name of its default, train the same model
+    a = MLPLDL(loss=FocalLoss(), max_epochs=3, random_state=0).fit(X, D).predict(X_test)
+    b = MLPLDL(loss="focal", max_epochs=3, random_state=0).fit(X, D).predict(X_test)
+    np.testing.assert_array_equal(a, b)
+    c = MLPLDL(loss=FocalLoss(gamma=0.5), max_epochs=3, random_state=0).fit(X, D).predict(X_test)
+    assert not np.array_equal(a, c)
+
+
+def test_loss_parameters_are_nested_and_validated(toy):
+    X, D, _, _ = toy
+    model = MLPLDL(loss=DistributionBalancedLoss(init_bias=0.1))
+    assert model.get_params()["loss__init_bias"] == 0.1
+    model.set_params(loss__init_bias=0.2)
+    assert model.loss.init_bias == 0.2
+    with pytest.raises(ValueError, match="loss"):
+        MLPLDL(loss="hinge").fit(X, D)
+    with pytest.raises(ValueError, match="gamma"):
+        MLPLDL(loss=FocalLoss(gamma=-1.0), max_epochs=1).fit(X, D)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        MLPLDL(focal_gamma=2.0)
+
+
+def test_rda_trains_like_its_code(toy):
+    X, D, _, _ = toy
+    model = RDA(max_epochs=2, random_state=0).fit(X, D)
+    groups = model.optimizer_.param_groups
+    assert [g["weight_decay"] for g in groups] == [1e-4, 0.01] and groups[0]["amsgrad"]
+    names = [n for n, _ in model.module_.named_parameters()]
+    assert sum(len(g["params"]) for g in groups) == len(names)
+    assert model.optimizer_.defaults.get("fused") or model.optimizer_.defaults.get("foreach")
+    # the label frequencies are those of the rows trained on (after the validation split)
+    assert model.prediction_loss_.n_rows == model.n_train_ == 40
+    # unit-loss scaling: the history keeps the unscaled loss
+    assert model.history_.epochs[0]["train_loss"] != 1.0
 
 
 def test_validation_rows_pick_the_best_epoch(toy):

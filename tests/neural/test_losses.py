@@ -182,3 +182,108 @@ def test_amema_weight_and_momentum_rules():
             mu_s, mu_ns, 1.0, 3.0, steepness=5, rate=0.01, low=0.0, high=0.99
         )
     assert mu_ns == 0.99 and mu_s == 0.0
+
+
+# -- the composable losses and the base they give DILDL's decoupled parts ----------------------
+def _db_reference(D, logits, mass, n_rows):
+    """The distribution-balanced focal loss written out element by element (numpy, float64):
+    rebalance map 0.1 + sigmoid(10 (pos_w - 0.9)), init bias 0.05, negative scale 2, focal
+    gamma 2, mean over all n x L elements."""
+    D = np.asarray(D, dtype=np.float64)
+    z = np.asarray(logits, dtype=np.float64)
+    inverse = 1.0 / mass
+    pos_w = inverse[None, :] / (D * inverse).sum(axis=1, keepdims=True)
+    weight = 0.1 + 1.0 / (1.0 + np.exp(-10.0 * (pos_w - 0.9)))
+    z = z - 0.05 * np.log(n_rows / mass - 1.0)
+    z = z * (1.0 - D) * 2.0 + z * D
+    weight = weight / 2.0 * (1.0 - D) + weight * D
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        element = np.where(D > 0, D * np.log(D / p), 0.0)
+    return float(np.mean(weight * (1.0 - p) ** 2 * element))
+
+
+def test_distribution_balanced_loss_matches_the_element_wise_formula():
+    from ldlkit.neural import DistributionBalancedLoss
+
+    D, logits = _targets(n=6, n_labels=5, seed=3)
+    train = np.random.RandomState(0).dirichlet(np.ones(5) * 0.5, size=30)
+    bound = DistributionBalancedLoss().bind(train)
+    expected = _db_reference(D.numpy(), logits.detach().numpy(), train.sum(axis=0), 30)
+    assert float(bound(D, logits.detach())) == pytest.approx(expected, rel=1e-10)
+    _check_grad(lambda z: bound(D, z), logits)
+    # "rows" reduction is L times "elements"
+    rows = DistributionBalancedLoss(reduction="rows").bind(train)
+    assert float(rows(D, logits.detach())) == pytest.approx(5 * expected, rel=1e-10)
+
+
+def test_named_losses_agree_with_ofr_loss():
+    from ldlkit.neural import ClassBalancedLoss, FocalLoss, KLLoss
+
+    D, logits = _targets(n=5, n_labels=4, seed=1)
+    z = logits.detach()
+    train = np.random.RandomState(1).dirichlet(np.ones(4), size=20)
+    mass = torch.as_tensor(train.sum(axis=0))
+    assert float(KLLoss().bind(train)(D, z)) == pytest.approx(float(L.kl_divergence(D, z)))
+    focal = FocalLoss(reduction="rows").bind(train)
+    assert float(focal(D, z)) == pytest.approx(float(L.ofr_loss(D, z, focal_gamma=2.0)))
+    cb = ClassBalancedLoss(reduction="rows").bind(train)
+    weight = L.class_balanced_weights(D, mass, 0.9)
+    assert float(cb(D, z)) == pytest.approx(float(L.ofr_loss(D, z, weight=weight)))
+
+
+def test_decoupled_parts_with_unit_weights_are_the_plain_parts():
+    D, logits = _targets(n=5, n_labels=4, seed=2)
+    z = logits.detach()
+    for dominant_target in ("binary", "one_hot"):
+        plain = L.decoupled_kl(D, z, dominant_target=dominant_target)
+        ones = L.decoupled_kl(
+            D, z, dominant_target=dominant_target, element_weight=torch.ones_like(D)
+        )
+        for a, b in zip(plain, ones):
+            assert float(a) == pytest.approx(float(b), rel=1e-12)
+    # on the KL base the bound loss's parts are the paper's parts
+    from ldlkit.neural import KLLoss
+
+    bound = KLLoss().bind(D.numpy())
+    parts = bound.decoupled(D, z, dominant_target="binary", nondominant_target="normalized")
+    for a, b in zip(parts, L.decoupled_kl(D, z)):
+        assert float(a) == pytest.approx(float(b), rel=1e-12)
+
+
+def test_decoupled_parts_on_the_db_base_weigh_each_term_and_have_gradients():
+    from ldlkit.neural import DistributionBalancedLoss
+
+    D, logits = _targets(n=5, n_labels=4, seed=4)
+    train = np.random.RandomState(2).dirichlet(np.ones(4), size=25)
+    bound = DistributionBalancedLoss().bind(train)
+    z, omega = bound.reshape(D, logits.detach())
+    mask, d_k, D_hat = L.decoupled_targets(D)
+    w_k = (omega * mask).sum(1)
+    w_rest = (omega * D_hat).sum(1)
+    p = torch.softmax(z, 1)
+    p_k = (p * mask).sum(1)
+    binary = torch.xlogy(d_k, d_k) - d_k * torch.log(p_k)
+    rest = 1 - d_k
+    binary_rest = torch.xlogy(rest, rest) - rest * torch.log(1 - p_k)
+    expected = (w_k * binary + w_rest * binary_rest).mean() / 4
+    dominant, _ = bound.decoupled(
+        D, logits.detach(), dominant_target="binary", nondominant_target="normalized"
+    )
+    assert float(dominant) == pytest.approx(float(expected), rel=1e-10)
+    for part in range(2):
+        _check_grad(
+            lambda x, part=part: bound.decoupled(
+                D, x, dominant_target="binary", nondominant_target="normalized"
+            )[part],
+            logits,
+        )
+
+
+def test_soft_cross_entropy_is_kl_plus_entropy():
+    D, logits = _targets()
+    entropy = float(-(torch.xlogy(D, D)).sum(1).mean())
+    ce = float(L.soft_cross_entropy(D, logits.detach()))
+    assert ce == pytest.approx(float(L.kl_divergence(D, logits.detach())) + entropy, rel=1e-12)
+    _check_grad(lambda z: L.soft_cross_entropy(D, z), logits)

@@ -1,7 +1,11 @@
-"""The imbalanced-LDL neural estimators: MLPLDL, OFR-FL/CB/DB, RDA, DILDL and AMEMA.
+"""The imbalanced-LDL neural estimators: MLPLDL (with the OFR losses as presets), RDA, DILDL and
+AMEMA.
 
-torch is imported inside the methods only, so importing this module (and ``ldlkit.neural``) does
-not import torch.
+One estimator per idea: the network and its training are the estimator, the prediction loss is
+its ``loss`` parameter (``ldlkit.neural._criteria``). OFR-FL/CB/DB are :class:`MLPLDL` with
+another default loss. The parameters every class shares are declared once
+(``_base.SHARED_PARAMETERS``); each class states only its own. torch is imported inside the
+methods only, so importing this module (and ``ldlkit.neural``) does not import torch.
 """
 
 from __future__ import annotations
@@ -13,48 +17,59 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import COMMON_CONSTRAINTS as _COMMON_CONSTRAINTS
-from ._base import _NeuralLDL
+from ._base import SHARED_PARAMETERS_DOC, _NeuralLDL
+from ._criteria import LOSS_CONSTRAINT, resolve_loss
 
 _FRACTION = [Interval(Real, 0, 1, closed="both")]
 _NONNEGATIVE = [Interval(Real, 0, None, closed="left")]
 _POSITIVE = [Interval(Real, 0, None, closed="neither")]
+_MOMENTUM = [Interval(Real, 0, 1, closed="left")]
 
 
-class MLPLDL(_NeuralLDL):
-    """Multilayer perceptron trained with the plain KL divergence: the neural baseline.
+def _shared_doc(cls):
+    """Append the shared parameters' documentation where the docstring says ``**shared**``."""
+    cls.__doc__ = cls.__doc__.replace("    **shared**\n", SHARED_PARAMETERS_DOC)
+    return cls
+
+
+class _PredictionLossMixin:
+    """Binds the ``loss`` parameter to the training rows in fit (``prediction_loss_``)."""
+
+    def _setup_training(self, X, D) -> None:
+        self.prediction_loss_ = resolve_loss(self.loss).bind(D)
+
+    @property
+    def label_mass_(self) -> np.ndarray:
+        """Each label's summed degree over the rows trained on (zeros counted as 1)."""
+        return self.prediction_loss_.label_mass
+
+
+@_shared_doc
+class MLPLDL(_PredictionLossMixin, _NeuralLDL):
+    """Multilayer perceptron with a composable prediction loss: the neural baseline.
 
     The network is RDA's prediction path on its own — ``Linear(d, hidden) -> ReLU ->
     Linear(hidden, L) -> softmax`` — trained like RDA (AdamW with AMSGrad, Kaiming-normal
-    initialisation, gradient-norm clipping, the epoch with the lowest KL on held-out training
-    rows), so that every gain of the imbalanced-LDL methods is measured against it.
+    initialisation, RDA's gradient clipping, the epoch with the lowest KL on held-out training
+    rows), so that it differs from RDA only by RDA's alignment terms, and the OFR losses differ
+    from it only by their loss.
 
     Parameters
     ----------
-    hidden_size : int, default=100
-    max_epochs : int, default=300
-    batch_size : int, default=50
-    learning_rate : float, default=1e-3
-    weight_decay : float, default=1e-4
-        AdamW weight decay on the weight matrices (not the biases).
-    gradient_clip : float or None, default=5.0
-        Largest gradient norm per step (None: no clipping).
-    validation_size : int or float, default=20
-        Training rows held out to pick the best epoch by their KL divergence (a fraction when a
-        float below 1). No rows are held out when fewer than ``max(2, validation_size)`` would
-        remain for training; the last epoch is then kept.
-    scale_features : bool, default=True
-        Min-max scale the features with the training rows' minimum and maximum (stored as
-        ``feature_min_`` and ``feature_scale_``; applied again in ``predict``).
-    device : {"cpu", "cuda", "auto"}, default="cpu"
-    random_state : int, RandomState instance or None, default=None
-        Seeds a forked torch generator (initialisation, shuffling, validation rows, noise).
-    verbose : bool, default=False
-        Show a progress bar over the epochs.
+    loss : str or LDLLoss, default="kl"
+        The prediction loss: ``"kl"``, ``"focal"`` (OFR-FL), ``"class_balanced"`` (OFR-CB),
+        ``"distribution_balanced"`` (OFR-DB), or a loss object with its own parameters
+        (:class:`~ldlkit.neural.KLLoss`, :class:`~ldlkit.neural.FocalLoss`,
+        :class:`~ldlkit.neural.ClassBalancedLoss`,
+        :class:`~ldlkit.neural.DistributionBalancedLoss`).
+    **shared**
 
     Attributes
     ----------
     module_ : torch.nn.Module
     optimizer_ : torch.optim.Optimizer
+    prediction_loss_ : BoundLoss
+        The loss bound to the rows trained on (label masses, logit bias).
     history_ : ldlkit._torch.TrainingHistory
         One dict per epoch (``train_loss``, ``val_score`` = validation KL, ``seconds``), the
         best epoch and the number of optimiser steps.
@@ -66,41 +81,18 @@ class MLPLDL(_NeuralLDL):
     Examples
     --------
     >>> from ldlkit.datasets import make_artificial
-    >>> from ldlkit.neural import MLPLDL
+    >>> from ldlkit.neural import FocalLoss, MLPLDL
     >>> X, D = make_artificial(60, random_state=0)
-    >>> model = MLPLDL(max_epochs=5, random_state=0).fit(X, D)
+    >>> model = MLPLDL(loss=FocalLoss(gamma=1.0), max_epochs=5, random_state=0).fit(X, D)
     >>> model.predict(X[:2]).shape
     (2, 3)
     """
 
-    _parameter_constraints: ClassVar[dict[str, list]] = dict(_COMMON_CONSTRAINTS)
-
-    def __init__(
-        self,
-        *,
-        hidden_size: int = 100,
-        max_epochs: int = 300,
-        batch_size: int = 50,
-        learning_rate: float = 1e-3,
-        weight_decay: float = 1e-4,
-        gradient_clip: float | None = 5.0,
-        validation_size: int | float = 20,
-        scale_features: bool = True,
-        device: str = "cpu",
-        random_state=None,
-        verbose: bool = False,
-    ):
-        self.hidden_size = hidden_size
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.weight_decay = weight_decay
-        self.gradient_clip = gradient_clip
-        self.validation_size = validation_size
-        self.scale_features = scale_features
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+    _parameters: ClassVar[dict[str, object]] = {"loss": "kl"}
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        **_COMMON_CONSTRAINTS,
+        "loss": LOSS_CONSTRAINT,
+    }
 
     def _build_network(self, n_features: int, n_labels: int):
         from ._modules import MLPNet
@@ -109,36 +101,14 @@ class MLPLDL(_NeuralLDL):
 
     def get_loss(self, module, batch, state):
         X, D = batch
-        from ._losses import kl_divergence
-
-        return kl_divergence(D, module(X))
+        return self.prediction_loss_(D, module(X))
 
 
-class _OFR(MLPLDL):
-    """The OFR losses on MLPLDL's network and training; subclasses set the reshaping."""
+class OFRFocal(MLPLDL):
+    """OFR-FL: :class:`MLPLDL` with ``loss="focal"`` (a preset; same parameters).
 
-    _abstract = True
-
-    def _setup_training(self, X, D) -> None:
-        # each label's summed degree over the training rows (the "frequency" of the OFR losses)
-        self.label_mass_ = D.sum(axis=0)
-
-    def _mass(self, D):
-        import torch
-
-        return torch.as_tensor(self.label_mass_, dtype=D.dtype, device=D.device)
-
-
-class OFRFocal(_OFR):
-    """OFR-FL: element-wise KL with the focal factor ``(1 - p_j)^gamma``.
-
-    ``sum_j (1 - p_j)^gamma d_j log(d_j / p_j)``, on :class:`MLPLDL`'s network and training.
-
-    Parameters
-    ----------
-    focal_gamma : float, default=2
-    **common
-        As :class:`MLPLDL`.
+    ``sum_j (1 - p_j)^gamma d_j log(d_j / p_j)`` with ``gamma = 2``, averaged over elements;
+    pass ``loss=FocalLoss(gamma=...)`` to change it.
 
     Examples
     --------
@@ -149,61 +119,14 @@ class OFRFocal(_OFR):
     (1, 3)
     """
 
-    _parameter_constraints: ClassVar[dict[str, list]] = {
-        **_COMMON_CONSTRAINTS,
-        "focal_gamma": _NONNEGATIVE,
-    }
-
-    def __init__(
-        self,
-        *,
-        focal_gamma: float = 2.0,
-        hidden_size: int = 100,
-        max_epochs: int = 300,
-        batch_size: int = 50,
-        learning_rate: float = 1e-3,
-        weight_decay: float = 1e-4,
-        gradient_clip: float | None = 5.0,
-        validation_size: int | float = 20,
-        scale_features: bool = True,
-        device: str = "cpu",
-        random_state=None,
-        verbose: bool = False,
-    ):
-        super().__init__(
-            hidden_size=hidden_size,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            weight_decay=weight_decay,
-            gradient_clip=gradient_clip,
-            validation_size=validation_size,
-            scale_features=scale_features,
-            device=device,
-            random_state=random_state,
-            verbose=verbose,
-        )
-        self.focal_gamma = focal_gamma
-
-    def get_loss(self, module, batch, state):
-        X, D = batch
-        from ._losses import ofr_loss
-
-        return ofr_loss(D, module(X), focal_gamma=self.focal_gamma)
+    _defaults: ClassVar[dict[str, object]] = {"loss": "focal"}
 
 
-class OFRClassBalanced(_OFR):
-    """OFR-CB: the focal KL of OFR-FL with class-balanced row weights (``beta = 0.9``).
+class OFRClassBalanced(MLPLDL):
+    """OFR-CB: :class:`MLPLDL` with ``loss="class_balanced"`` (a preset; same parameters).
 
-    Label ``j`` weighs ``(1 - beta) / (1 - beta ** m_j)``, ``m_j`` its summed degree over the
-    training rows; a row weighs the degree-weighted mean of its labels' weights.
-
-    Parameters
-    ----------
-    beta : float, default=0.9
-    focal_gamma : float, default=2
-    **common
-        As :class:`MLPLDL`.
+    The focal KL of OFR-FL with class-balanced row weights, ``beta = 0.9``
+    (:class:`~ldlkit.neural.ClassBalancedLoss`).
 
     Examples
     --------
@@ -214,70 +137,14 @@ class OFRClassBalanced(_OFR):
     (1, 3)
     """
 
-    _parameter_constraints: ClassVar[dict[str, list]] = {
-        **_COMMON_CONSTRAINTS,
-        "beta": [Interval(Real, 0, 1, closed="neither")],
-        "focal_gamma": _NONNEGATIVE,
-    }
-
-    def __init__(
-        self,
-        *,
-        beta: float = 0.9,
-        focal_gamma: float = 2.0,
-        hidden_size: int = 100,
-        max_epochs: int = 300,
-        batch_size: int = 50,
-        learning_rate: float = 1e-3,
-        weight_decay: float = 1e-4,
-        gradient_clip: float | None = 5.0,
-        validation_size: int | float = 20,
-        scale_features: bool = True,
-        device: str = "cpu",
-        random_state=None,
-        verbose: bool = False,
-    ):
-        super().__init__(
-            hidden_size=hidden_size,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            weight_decay=weight_decay,
-            gradient_clip=gradient_clip,
-            validation_size=validation_size,
-            scale_features=scale_features,
-            device=device,
-            random_state=random_state,
-            verbose=verbose,
-        )
-        self.beta = beta
-        self.focal_gamma = focal_gamma
-
-    def get_loss(self, module, batch, state):
-        X, D = batch
-        from ._losses import class_balanced_weights, ofr_loss
-
-        weight = class_balanced_weights(D, self._mass(D), self.beta)
-        return ofr_loss(D, module(X), focal_gamma=self.focal_gamma, weight=weight)
+    _defaults: ClassVar[dict[str, object]] = {"loss": "class_balanced"}
 
 
-class OFRDistributionBalanced(_OFR):
-    """OFR-DB: focal KL with distribution-balanced weights and logit regularisation.
+class OFRDistributionBalanced(MLPLDL):
+    """OFR-DB: :class:`MLPLDL` with ``loss="distribution_balanced"`` (a preset).
 
-    Weights ``sigmoid(map_scale (pos_w_j - map_shift)) + map_floor`` with
-    ``pos_w_j = (1/m_j) / sum_i d_i / m_i``; logits shifted by
-    ``-init_bias * log(N / m_j - 1)`` (``N`` training rows) and the logits of labels with small
-    degrees scaled by up to ``negative_scale`` (see :func:`ofr_loss` in ``_losses``). The bias is
-    part of the training loss only; predictions are ``softmax`` of the network's logits.
-
-    Parameters
-    ----------
-    map_scale, map_shift, map_floor : float, default=10, 0.9, 0.1
-    init_bias : float, default=0.05
-    negative_scale : float, default=2
-    focal_gamma : float, default=2
-    **common
-        As :class:`MLPLDL`.
+    The distribution-balanced focal loss (:class:`~ldlkit.neural.DistributionBalancedLoss`),
+    the same loss RDA trains its prediction with.
 
     Examples
     --------
@@ -288,105 +155,38 @@ class OFRDistributionBalanced(_OFR):
     (1, 3)
     """
 
-    _parameter_constraints: ClassVar[dict[str, list]] = {
-        **_COMMON_CONSTRAINTS,
-        "map_scale": _NONNEGATIVE,
-        "map_shift": [Interval(Real, None, None, closed="neither")],
-        "map_floor": _NONNEGATIVE,
-        "init_bias": _NONNEGATIVE,
-        "negative_scale": _POSITIVE,
-        "focal_gamma": _NONNEGATIVE,
-    }
-
-    def __init__(
-        self,
-        *,
-        map_scale: float = 10.0,
-        map_shift: float = 0.9,
-        map_floor: float = 0.1,
-        init_bias: float = 0.05,
-        negative_scale: float = 2.0,
-        focal_gamma: float = 2.0,
-        hidden_size: int = 100,
-        max_epochs: int = 300,
-        batch_size: int = 50,
-        learning_rate: float = 1e-3,
-        weight_decay: float = 1e-4,
-        gradient_clip: float | None = 5.0,
-        validation_size: int | float = 20,
-        scale_features: bool = True,
-        device: str = "cpu",
-        random_state=None,
-        verbose: bool = False,
-    ):
-        super().__init__(
-            hidden_size=hidden_size,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            weight_decay=weight_decay,
-            gradient_clip=gradient_clip,
-            validation_size=validation_size,
-            scale_features=scale_features,
-            device=device,
-            random_state=random_state,
-            verbose=verbose,
-        )
-        self.map_scale = map_scale
-        self.map_shift = map_shift
-        self.map_floor = map_floor
-        self.init_bias = init_bias
-        self.negative_scale = negative_scale
-        self.focal_gamma = focal_gamma
-
-    def _setup_training(self, X, D) -> None:
-        super()._setup_training(X, D)
-        mass = np.where(self.label_mass_ > 0, self.label_mass_, 1.0)
-        # log(N / m - 1) is undefined when one label carries all the mass; clamp it
-        odds = np.maximum(X.shape[0] / mass - 1.0, 1e-6)
-        self.logit_bias_ = -self.init_bias * np.log(odds)
-
-    def get_loss(self, module, batch, state):
-        import torch
-
-        from ._losses import ofr_loss, rebalance_weights
-
-        X, D = batch
-
-        weight = rebalance_weights(
-            D, self._mass(D), scale=self.map_scale, shift=self.map_shift, floor=self.map_floor
-        )
-        return ofr_loss(
-            D,
-            module(X),
-            focal_gamma=self.focal_gamma,
-            weight=weight,
-            logit_bias=torch.as_tensor(self.logit_bias_, dtype=D.dtype, device=D.device),
-            negative_scale=self.negative_scale,
-        )
+    _defaults: ClassVar[dict[str, object]] = {"loss": "distribution_balanced"}
 
 
-class RDA(_NeuralLDL):
+@_shared_doc
+class RDA(_PredictionLossMixin, _NeuralLDL):
     """Representation distribution alignment (Zhao et al., AAAI 2023): the ILDL base method.
 
     A feature encoder ``Linear(d, h)`` and a label encoder ``Linear(L, h)``, each with Gaussian
     mean / log-variance heads ``Linear(h, h)``, share one decoder ``Linear(h, L)``. The prediction
-    is ``softmax(decoder(ReLU(feature_encoder(x))))``. Loss::
+    is ``softmax(decoder(ReLU(feature_encoder(x))))``. Loss, as the authors' code computes it::
 
-        KL(D || p) + reconstruction_weight * KL(D || softmax(decoder(z_y)))
-                   + alignment_weight * KL(N_x || N_y)        (label side detached)
-                   + similarity_weight * MSE(cos-sim(z_x), cos-sim(z_y))
+        V(D, logits) + reconstruction_weight * CE(D, decoder(z_y))       soft-target CE
+                     + alignment_weight * KL(N_x || N_y)                 label side detached
+                     + similarity_weight * MSE(cos-sim(z_x), cos-sim(z_y))
 
-    with ``z_x``, ``z_y`` drawn by the reparameterisation trick. AdamW (AMSGrad), lr 1e-3, weight
-    decay 1e-4 on weights, Kaiming-normal init, batch 50, 300 epochs, gradient norm <= 5, 20
-    training rows held out, best epoch by their KL, min-max scaled features — as in the
-    authors' code (``docs/neural.md``).
+    divided by its own value (``unit_loss``), with ``z_x``, ``z_y`` drawn by the
+    reparameterisation trick and ``V`` the distribution-balanced focal loss (RDA's appendix
+    A.3.3; label frequencies from the rows trained on, after the validation rows are held out).
+    AdamW (AMSGrad), lr 1e-3, weight decay 1e-4 on weights and 0.01 on biases, Kaiming-normal
+    init, batch 50, 300 epochs, RDA's adaptive gradient clipping, 20 training rows held out,
+    best epoch by strict improvement of their KL, min-max scaled features (``docs/neural.md``).
 
     Parameters
     ----------
+    loss : str or LDLLoss, default="distribution_balanced"
+        The prediction loss ``V``; ``"kl"`` is the plain KL divergence (the alternative reading:
+        RDA's paper body writes a KL term).
     alignment_weight, reconstruction_weight, similarity_weight : float, default=0.1
-    **common
-        As :class:`MLPLDL` (``hidden_size`` is also the latent size).
+    unit_loss : bool, default=True
+        Divide the total loss by its value before back-propagating (``loss / loss.item()`` in
+        the authors' code): only the gradient's direction is kept.
+    **shared**
 
     Examples
     --------
@@ -397,45 +197,21 @@ class RDA(_NeuralLDL):
     (1, 3)
     """
 
+    _parameters: ClassVar[dict[str, object]] = {
+        "loss": "distribution_balanced",
+        "alignment_weight": 0.1,
+        "reconstruction_weight": 0.1,
+        "similarity_weight": 0.1,
+        "unit_loss": True,
+    }
     _parameter_constraints: ClassVar[dict[str, list]] = {
         **_COMMON_CONSTRAINTS,
+        "loss": LOSS_CONSTRAINT,
         "alignment_weight": _NONNEGATIVE,
         "reconstruction_weight": _NONNEGATIVE,
         "similarity_weight": _NONNEGATIVE,
+        "unit_loss": ["boolean"],
     }
-
-    def __init__(
-        self,
-        *,
-        alignment_weight: float = 0.1,
-        reconstruction_weight: float = 0.1,
-        similarity_weight: float = 0.1,
-        hidden_size: int = 100,
-        max_epochs: int = 300,
-        batch_size: int = 50,
-        learning_rate: float = 1e-3,
-        weight_decay: float = 1e-4,
-        gradient_clip: float | None = 5.0,
-        validation_size: int | float = 20,
-        scale_features: bool = True,
-        device: str = "cpu",
-        random_state=None,
-        verbose: bool = False,
-    ):
-        self.alignment_weight = alignment_weight
-        self.reconstruction_weight = reconstruction_weight
-        self.similarity_weight = similarity_weight
-        self.hidden_size = hidden_size
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.weight_decay = weight_decay
-        self.gradient_clip = gradient_clip
-        self.validation_size = validation_size
-        self.scale_features = scale_features
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
 
     _decoupled_network = False
 
@@ -446,73 +222,72 @@ class RDA(_NeuralLDL):
             n_features, n_labels, self.hidden_size, decoupled=self._decoupled_network
         )
 
-    def _alignment_parts(self, module, X, D):
-        """Prediction logits, feature/label latents and the shared alignment terms."""
+    def get_loss(self, module, batch, state):
         import torch
 
-        from ._losses import kl_divergence, similarity_alignment
+        from ._losses import similarity_alignment, soft_cross_entropy
 
+        X, D = batch
         h, mu_x, logvar_x = module.features(X)
-        logits = module.decoder(torch.relu(h))
         _, mu_y, logvar_y = module.labels(D)
         z_x = mu_x + torch.exp(0.5 * logvar_x) * torch.randn_like(mu_x)
         z_y = mu_y + torch.exp(0.5 * logvar_y) * torch.randn_like(mu_y)
-        reconstruction = kl_divergence(D, module.decoder(z_y))
-        similarity = similarity_alignment(z_x, z_y)
-        return logits, (mu_x, logvar_x), (mu_y, logvar_y), reconstruction, similarity
-
-    def get_loss(self, module, batch, state):
-        X, D = batch
-        from ._losses import gaussian_kl, kl_divergence
-
-        logits, (mu_x, lv_x), (mu_y, lv_y), reconstruction, similarity = self._alignment_parts(
-            module, X, D
-        )
-        alignment = gaussian_kl(mu_x, lv_x, mu_y.detach(), lv_y.detach())
+        logits = module.decoder(torch.relu(h))
+        prediction = self._prediction_term(D, logits, state)
+        alignment = self._alignment_term(module, D, (mu_x, logvar_x), (mu_y, logvar_y))
         return (
-            kl_divergence(D, logits)
-            + self.reconstruction_weight * reconstruction
+            prediction
+            + self.reconstruction_weight * soft_cross_entropy(D, module.decoder(z_y))
             + self.alignment_weight * alignment
-            + self.similarity_weight * similarity
+            + self.similarity_weight * similarity_alignment(z_x, z_y)
         )
 
+    def _prediction_term(self, D, logits, state):
+        return self.prediction_loss_(D, logits)
 
+    def _alignment_term(self, module, D, feature, label):
+        from ._losses import gaussian_kl
+
+        (mu_x, lv_x), (mu_y, lv_y) = feature, label
+        return gaussian_kl(mu_x, lv_x, mu_y.detach(), lv_y.detach())
+
+
+@_shared_doc
 class DILDL(RDA):
-    """Decoupled imbalanced label distribution learning (Gao et al., IJCAI 2025).
+    """Decoupled imbalanced label distribution learning (Gao et al., IJCAI 2025), on RDA.
 
-    RDA with (1) the decoupled label-distribution loss (DLD)
-    ``alpha * L_DDL + (1 - alpha) * L_NDDL`` instead of the KL prediction loss, and (2) the
-    decoupled representation alignment (DRDA): dominant and non-dominant label branches, each a
-    Gaussian encoder, aligned with the feature latent by ``KL(N_x || N_branch)`` weighted
-    ``lambda * (alpha, 1 - alpha)`` (Eq. 17); the whole-label branch keeps the similarity
-    (``beta``) and reconstruction (``gamma``) terms. With both parts switched off it is
-    :class:`RDA` exactly (same initialisation, same draws).
+    RDA with (1) the decoupled label-distribution loss (DLD), ``alpha * L_DDL + (1 - alpha) *
+    L_NDDL`` in place of RDA's prediction loss, computed on that loss's reshaped logits and
+    element weights (so on RDA's distribution-balanced loss by default, on the paper's plain KL
+    with ``loss="kl"``), and (2) the decoupled representation alignment (DRDA): dominant and
+    non-dominant label branches, each a Gaussian encoder, aligned with the feature latent by
+    ``KL(N_x || N_branch)`` weighted ``lambda * (alpha, 1 - alpha)`` (Eq. 17); the whole-label
+    branch keeps the similarity (``beta``) and reconstruction (``gamma``) terms. With both parts
+    switched off it is :class:`RDA` exactly (same initialisation, same draws).
 
     Parameters
     ----------
     alpha : float, default=0.6
         Weight of the dominant part (Eq. 17).
-    alignment_weight : float, default=0.1
-        ``lambda``.
-    similarity_weight : float, default=0.1
-        ``beta``.
-    reconstruction_weight : float, default=0.1
-        ``gamma``.
     decoupled_loss : bool, default=True
-        DLD on; off: the plain KL prediction loss (DILDL Table 3 ablation).
+        DLD on; off: RDA's prediction loss (DILDL Table 3 ablation).
     decoupled_alignment : bool, default=True
         DRDA on; off: RDA's single ``KL(N_x || N_y)`` alignment.
     dominant_target : {"binary", "one_hot"}, default="binary"
-        The dominant part's target. ``"binary"`` (the coherent reading, and the one the
-        paper's gradient derivation follows): ``KL((d_k, 1 - d_k) || (p_k, 1 - p_k))``, so that
-        ``L_DDL + (1 - d_k) L_NDDL`` is the KL divergence. ``"one_hot"``: Eq. 2 as printed,
-        ``-log p_k``, which pulls every prediction towards its dominant label. The dominant
-        branch of DRDA encodes ``d_k e_k`` (binary) or ``e_k`` (one-hot).
+        ``"binary"`` (the reading the paper's gradient derivation follows): ``KL((d_k, 1 - d_k)
+        || (p_k, 1 - p_k))``, so that with the plain KL ``L_DDL + (1 - d_k) L_NDDL`` is the KL
+        divergence. ``"one_hot"``: Eq. 2 as printed, ``-log p_k``. The dominant branch of DRDA
+        encodes ``d_k e_k`` (binary) or ``e_k`` (one-hot).
     nondominant_target : {"normalized", "softmax"}, default="normalized"
-        ``d_j / (1 - d_k)`` (coherent; AMEMA Eq. 3) or ``softmax`` of the degrees (DILDL Eq. 3 as
-        printed).
-    **common
+        ``d_j / (1 - d_k)`` (the identity; AMEMA Eq. 3) or the ``softmax`` of the degrees
+        (DILDL Eq. 3 as printed).
+    loss : str or LDLLoss, default="distribution_balanced"
+        RDA's prediction loss, on which DLD is built; ``"kl"``: the plain-KL base.
+    alignment_weight, similarity_weight, reconstruction_weight : float, default=0.1
+        ``lambda``, ``beta``, ``gamma``.
+    unit_loss : bool, default=True
         As :class:`RDA`.
+    **shared**
 
     Examples
     --------
@@ -523,6 +298,14 @@ class DILDL(RDA):
     (1, 3)
     """
 
+    _parameters: ClassVar[dict[str, object]] = {
+        "alpha": 0.6,
+        "decoupled_loss": True,
+        "decoupled_alignment": True,
+        "dominant_target": "binary",
+        "nondominant_target": "normalized",
+        **RDA._parameters,
+    }
     _parameter_constraints: ClassVar[dict[str, list]] = {
         **RDA._parameter_constraints,
         "alpha": _FRACTION,
@@ -532,56 +315,11 @@ class DILDL(RDA):
         "nondominant_target": [StrOptions({"normalized", "softmax"})],
     }
 
-    def __init__(
-        self,
-        *,
-        alpha: float = 0.6,
-        alignment_weight: float = 0.1,
-        similarity_weight: float = 0.1,
-        reconstruction_weight: float = 0.1,
-        decoupled_loss: bool = True,
-        decoupled_alignment: bool = True,
-        dominant_target: str = "binary",
-        nondominant_target: str = "normalized",
-        hidden_size: int = 100,
-        max_epochs: int = 300,
-        batch_size: int = 50,
-        learning_rate: float = 1e-3,
-        weight_decay: float = 1e-4,
-        gradient_clip: float | None = 5.0,
-        validation_size: int | float = 20,
-        scale_features: bool = True,
-        device: str = "cpu",
-        random_state=None,
-        verbose: bool = False,
-    ):
-        super().__init__(
-            alignment_weight=alignment_weight,
-            reconstruction_weight=reconstruction_weight,
-            similarity_weight=similarity_weight,
-            hidden_size=hidden_size,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            weight_decay=weight_decay,
-            gradient_clip=gradient_clip,
-            validation_size=validation_size,
-            scale_features=scale_features,
-            device=device,
-            random_state=random_state,
-            verbose=verbose,
-        )
-        self.alpha = alpha
-        self.decoupled_loss = decoupled_loss
-        self.decoupled_alignment = decoupled_alignment
-        self.dominant_target = dominant_target
-        self.nondominant_target = nondominant_target
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.ldl.test_variants = [
             {"decoupled_loss": False, "decoupled_alignment": False},
-            {"dominant_target": "one_hot", "nondominant_target": "softmax"},
+            {"dominant_target": "one_hot", "nondominant_target": "softmax", "loss": "kl"},
         ]
         return tags
 
@@ -589,105 +327,85 @@ class DILDL(RDA):
     def _decoupled_network(self) -> bool:  # type: ignore[override]
         return bool(self.decoupled_alignment)
 
-    def get_loss(self, module, batch, state):
-        X, D = batch
-        from ._losses import decoupled_kl, decoupled_targets, gaussian_kl, kl_divergence
-
-        logits, (mu_x, lv_x), (mu_y, lv_y), reconstruction, similarity = self._alignment_parts(
-            module, X, D
+    def _prediction_term(self, D, logits, state):
+        if not self.decoupled_loss:
+            return super()._prediction_term(D, logits, state)
+        dominant, nondominant = self.prediction_loss_.decoupled(
+            D,
+            logits,
+            dominant_target=self.dominant_target,
+            nondominant_target=self.nondominant_target,
         )
-        if self.decoupled_loss:
-            dominant, nondominant = decoupled_kl(
-                D,
-                logits,
-                dominant_target=self.dominant_target,
-                nondominant_target=self.nondominant_target,
-            )
-            prediction = self.alpha * dominant + (1.0 - self.alpha) * nondominant
-        else:
-            prediction = kl_divergence(D, logits)
-        if self.decoupled_alignment:
-            mask, d_k, D_hat = decoupled_targets(D, nondominant_target=self.nondominant_target)
-            dominant_input = mask.to(D.dtype)
-            if self.dominant_target == "binary":
-                dominant_input = dominant_input * d_k[:, None]
-            _, mu_s, lv_s = module.dominant(dominant_input)
-            _, mu_ns, lv_ns = module.nondominant(D_hat)
-            alignment = self.alpha * gaussian_kl(mu_x, lv_x, mu_s, lv_s) + (
-                1.0 - self.alpha
-            ) * gaussian_kl(mu_x, lv_x, mu_ns, lv_ns)
-        else:
-            alignment = gaussian_kl(mu_x, lv_x, mu_y.detach(), lv_y.detach())
-        return (
-            prediction
-            + self.alignment_weight * alignment
-            + self.similarity_weight * similarity
-            + self.reconstruction_weight * reconstruction
+        return self._combine_parts(dominant, nondominant, state)
+
+    def _combine_parts(self, dominant, nondominant, state):
+        return self.alpha * dominant + (1.0 - self.alpha) * nondominant
+
+    def _alignment_term(self, module, D, feature, label):
+        if not self.decoupled_alignment:
+            return super()._alignment_term(module, D, feature, label)
+        from ._losses import decoupled_targets, gaussian_kl
+
+        mu_x, lv_x = feature
+        mask, d_k, D_hat = decoupled_targets(D, nondominant_target=self.nondominant_target)
+        dominant_input = mask.to(D.dtype)
+        if self.dominant_target == "binary":
+            dominant_input = dominant_input * d_k[:, None]
+        _, mu_s, lv_s = module.dominant(dominant_input)
+        _, mu_ns, lv_ns = module.nondominant(D_hat)
+        return self.alpha * gaussian_kl(mu_x, lv_x, mu_s, lv_s) + (1.0 - self.alpha) * gaussian_kl(
+            mu_x, lv_x, mu_ns, lv_ns
         )
 
 
-class AMEMA(_NeuralLDL):
-    """Adaptive momentum and EMA-weighted modelling (Gao et al., AAAI 2026), as its paper reads.
+@_shared_doc
+class AMEMA(DILDL):
+    """Adaptive momentum and EMA-weighted modelling (Gao et al., AAAI 2026), on DILDL.
 
-    Two branches, each with its own feature encoder and distribution predictor
-    (``Linear(d, h) -> ReLU -> Linear(h, L)``): the dominant branch's logits ``z_s`` give
-    ``f_bar = softmax(z_s)``, the non-dominant branch's ``z_ns`` give ``f_hat`` (softmax over the
-    non-dominant labels). The prediction is ``softmax(z_s + z_ns)``. Loss per step ``t``::
+    :class:`DILDL`'s network and losses with AMEMA's two mechanisms on top:
 
-        prediction_weight * KL(D || p) + w_s(t) * KL(D_bar || f_bar) + w_ns(t) * KL(D_hat || f_hat)
+    * **WEIG** (``adaptive_weights``): the decoupled parts are weighted ``w_s * L_DDL + w_ns *
+      L_NDDL`` instead of ``alpha`` / ``1 - alpha``, with ``EMA_s``, ``EMA_ns`` the exponential
+      moving averages (factor ``ema_decay``) of the two parts, ``r = EMA_ns / (EMA_s + eps)``,
+      ``w_ns = b + (1 - b) sigmoid(alpha_w (r - 1))`` and ``w_s = 1 - w_ns`` (Eqs. 6-11).
+    * **MOME** (``adaptive_momentum``): the parameters of the dominant and of the non-dominant
+      branch (DRDA's two label encoders) get their own momentum — AdamW's first-moment factor
+      ``beta_1`` — starting at 0.75 and 0.95 and moved after every step by ``-/+ gamma *
+      sigmoid(beta (r - 1))`` within ``[min_momentum, max_momentum]`` (Eqs. 16-18); the shared
+      feature encoder, decoder and whole-label encoder keep AdamW's 0.9.
 
-    with ``EMA_s``, ``EMA_ns`` the exponential moving averages (factor ``ema_decay``) of the two
-    branch losses, ``r = EMA_ns / (EMA_s + eps)``, ``w_ns = b + (1 - b) sigmoid(alpha (r - 1))``
-    and ``w_s = 1 - w_ns`` (Eqs. 6-11; WEIG). Each branch is one SGD parameter group; their
-    momenta start at 0.75 (dominant) and 0.95 (non-dominant) and move after every step by
-    ``-/+ gamma * sigmoid(beta (r - 1))``, kept in ``[min_momentum, max_momentum]`` with
-    ``max_momentum < 1`` (Eqs. 16-18; MOME). The trajectories are kept in
-    ``momentum_history_`` (and ``branch_weight_history_``) for the paper's Figures 3-4.
-
-    The authors' public code has no prediction term (only latent-space KL terms, so its
-    predictions stay near uniform) and fixed momenta; this class implements the paper instead.
-    The paper leaves ``m``, ``beta``, ``gamma``, the loss scale and the way the branches combine
-    unstated; ``docs/neural.md`` lists the readings chosen here.
+    With both off (and DILDL's training settings) it is :class:`DILDL` exactly, as the paper's
+    ablation row "w/o WEIG and MOME" equals DILDL's result. The trajectories are kept in
+    ``momentum_history_``, ``branch_weight_history_`` and ``branch_loss_history_`` (the paper's
+    Figures 3-4). The authors' public code differs (no prediction term, fixed momenta); this
+    class follows the paper; ``docs/neural.md`` lists every reading.
 
     Parameters
     ----------
-    momentum_dominant, momentum_nondominant : float, default=0.75, 0.95
-        Initial momenta of the two parameter groups.
     adaptive_weights : bool, default=True
-        WEIG; off: ``w_s = w_ns = 1/2`` (the paper's "equal weights").
+        WEIG; off: DILDL's ``alpha`` / ``1 - alpha``. Needs ``decoupled_loss=True``.
     adaptive_momentum : bool, default=True
-        MOME; off: the momenta stay at their initial values.
+        MOME; off: DILDL's optimiser. Needs ``decoupled_alignment=True`` (the branches).
+    momentum_dominant, momentum_nondominant : float, default=0.75, 0.95
+        Initial momenta of the two branches.
     weight_base : float, default=0.2
         ``b`` of Eq. 9.
     weight_sharpness : float, default=5
         ``alpha`` of Eq. 9.
     ema_decay : float, default=0.9
-        ``m`` of Eqs. 6-7 (not given in the paper). The EMAs start at the first step's losses.
+        ``m`` of Eqs. 6-7 (not given in the paper). The EMAs start at the first step's values.
     momentum_steepness : float, default=5
         ``beta`` of Eq. 16 (not given in the paper; the same value as ``alpha``).
     momentum_rate : float, default=1e-3
         ``gamma`` of Eqs. 17-18 (not given in the paper).
     min_momentum, max_momentum : float, default=0.0, 0.99
-    prediction_weight : float, default=1
-        Weight of the prediction loss ``KL(D || p)``.
-    dominant_target : {"one_hot", "binary"}, default="one_hot"
-        The dominant branch's target: Eq. 2's one-hot vector (the dominant branch is a
-        classifier of the dominant label, which is coherent here because it has its own
-        predictor), or ``(d_k, 1 - d_k)``.
-    nondominant_target : {"normalized", "softmax"}, default="normalized"
-        Eq. 3 (``d_j / (1 - d_k)``), or the softmax of the degrees.
-    loss_reduction : {"sum", "mean"}, default="sum"
-        Eq. 1 sums the losses over the rows of a batch; with plain SGD at lr 1e-3 the scale is
-        the effective step size ("mean" divides it by the batch size).
+    alpha, decoupled_loss, decoupled_alignment, dominant_target, nondominant_target, loss, \
+alignment_weight, similarity_weight, reconstruction_weight, unit_loss
+        As :class:`DILDL`.
     max_epochs : int, default=50
     batch_size : int, default=64
-    learning_rate : float, default=1e-3
-    weight_decay : float, default=0
-        Not stated in the paper.
-    validation_size : int or float, default=0.1
-        The paper's 80/10/10 split holds out 10% for validation.
-    **common
-        As :class:`MLPLDL`.
+        AMEMA's stated settings (DILDL's: 300 and 50).
+    **shared**
 
     Examples
     --------
@@ -699,81 +417,35 @@ class AMEMA(_NeuralLDL):
     2
     """
 
+    _parameters: ClassVar[dict[str, object]] = {
+        "adaptive_weights": True,
+        "adaptive_momentum": True,
+        "momentum_dominant": 0.75,
+        "momentum_nondominant": 0.95,
+        "weight_base": 0.2,
+        "weight_sharpness": 5.0,
+        "ema_decay": 0.9,
+        "momentum_steepness": 5.0,
+        "momentum_rate": 1e-3,
+        "min_momentum": 0.0,
+        "max_momentum": 0.99,
+        **DILDL._parameters,
+    }
+    _defaults: ClassVar[dict[str, object]] = {"max_epochs": 50, "batch_size": 64}
     _parameter_constraints: ClassVar[dict[str, list]] = {
-        **_COMMON_CONSTRAINTS,
-        "momentum_dominant": [Interval(Real, 0, 1, closed="left")],
-        "momentum_nondominant": [Interval(Real, 0, 1, closed="left")],
+        **DILDL._parameter_constraints,
         "adaptive_weights": ["boolean"],
         "adaptive_momentum": ["boolean"],
+        "momentum_dominant": _MOMENTUM,
+        "momentum_nondominant": _MOMENTUM,
         "weight_base": [Interval(Real, 0, 1, closed="left")],
         "weight_sharpness": _POSITIVE,
         "ema_decay": [Interval(Real, 0, 1, closed="left")],
         "momentum_steepness": _POSITIVE,
         "momentum_rate": _NONNEGATIVE,
-        "min_momentum": [Interval(Real, 0, 1, closed="left")],
-        "max_momentum": [Interval(Real, 0, 1, closed="left")],
-        "prediction_weight": _NONNEGATIVE,
-        "dominant_target": [StrOptions({"binary", "one_hot"})],
-        "nondominant_target": [StrOptions({"normalized", "softmax"})],
-        "loss_reduction": [StrOptions({"sum", "mean"})],
+        "min_momentum": _MOMENTUM,
+        "max_momentum": _MOMENTUM,
     }
-
-    def __init__(
-        self,
-        *,
-        momentum_dominant: float = 0.75,
-        momentum_nondominant: float = 0.95,
-        adaptive_weights: bool = True,
-        adaptive_momentum: bool = True,
-        weight_base: float = 0.2,
-        weight_sharpness: float = 5.0,
-        ema_decay: float = 0.9,
-        momentum_steepness: float = 5.0,
-        momentum_rate: float = 1e-3,
-        min_momentum: float = 0.0,
-        max_momentum: float = 0.99,
-        prediction_weight: float = 1.0,
-        dominant_target: str = "one_hot",
-        nondominant_target: str = "normalized",
-        loss_reduction: str = "sum",
-        hidden_size: int = 100,
-        max_epochs: int = 50,
-        batch_size: int = 64,
-        learning_rate: float = 1e-3,
-        weight_decay: float = 0.0,
-        gradient_clip: float | None = 5.0,
-        validation_size: int | float = 0.1,
-        scale_features: bool = True,
-        device: str = "cpu",
-        random_state=None,
-        verbose: bool = False,
-    ):
-        self.momentum_dominant = momentum_dominant
-        self.momentum_nondominant = momentum_nondominant
-        self.adaptive_weights = adaptive_weights
-        self.adaptive_momentum = adaptive_momentum
-        self.weight_base = weight_base
-        self.weight_sharpness = weight_sharpness
-        self.ema_decay = ema_decay
-        self.momentum_steepness = momentum_steepness
-        self.momentum_rate = momentum_rate
-        self.min_momentum = min_momentum
-        self.max_momentum = max_momentum
-        self.prediction_weight = prediction_weight
-        self.dominant_target = dominant_target
-        self.nondominant_target = nondominant_target
-        self.loss_reduction = loss_reduction
-        self.hidden_size = hidden_size
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.weight_decay = weight_decay
-        self.gradient_clip = gradient_clip
-        self.validation_size = validation_size
-        self.scale_features = scale_features
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
 
     def _check_params(self) -> None:
         super()._check_params()
@@ -789,34 +461,53 @@ class AMEMA(_NeuralLDL):
                     f"{name}={value} is outside [min_momentum, max_momentum] = "
                     f"[{self.min_momentum}, {self.max_momentum}]."
                 )
+        if self.adaptive_weights and not self.decoupled_loss:
+            raise ValueError(
+                "adaptive_weights=True weighs DILDL's decoupled parts: it needs "
+                "decoupled_loss=True (or set adaptive_weights=False)."
+            )
+        if self.adaptive_momentum and not self.decoupled_alignment:
+            raise ValueError(
+                "adaptive_momentum=True gives DRDA's two branches their own momenta: it needs "
+                "decoupled_alignment=True (or set adaptive_momentum=False)."
+            )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.ldl.test_variants = [
             {"adaptive_weights": False, "adaptive_momentum": False},
-            {"dominant_target": "binary", "loss_reduction": "mean"},
+            {"dominant_target": "one_hot", "loss": "kl"},
         ]
         return tags
 
-    def _build_network(self, n_features: int, n_labels: int):
-        from ._modules import TwoBranchNet
-
-        return TwoBranchNet(n_features, n_labels, self.hidden_size)
-
-    def _build_optimizer(self, module):
-        import torch
-
-        return torch.optim.SGD(
-            [
-                {"params": list(module.dominant.parameters()), "momentum": self.momentum_dominant},
-                {
-                    "params": list(module.nondominant.parameters()),
-                    "momentum": self.momentum_nondominant,
-                },
-            ],
-            lr=self.learning_rate,
-            weight_decay=self.weight_decay,
-        )
+    def _parameter_groups(self, module) -> list[dict]:
+        groups = super()._parameter_groups(module)
+        if not self.adaptive_momentum:
+            return groups
+        # DILDL's two groups, each split into dominant branch / non-dominant branch / shared
+        branch_of = {}
+        for name, parameter in module.named_parameters():
+            branch_of[id(parameter)] = name.split(".", 1)[0]
+        split = []
+        for branch, momentum in (
+            ("dominant", self.momentum_dominant),
+            ("nondominant", self.momentum_nondominant),
+            (None, None),
+        ):
+            for group in groups:
+                members = [
+                    p
+                    for p in group["params"]
+                    if (branch_of[id(p)] == branch)
+                    or (branch is None and branch_of[id(p)] not in ("dominant", "nondominant"))
+                ]
+                if not members:
+                    continue
+                entry = {**group, "params": members, "branch": branch or "shared"}
+                if momentum is not None:
+                    entry["betas"] = (float(momentum), 0.999)
+                split.append(entry)
+        return split
 
     def _running(self, state) -> dict:
         """AMEMA's running values in the trainer's ``state.extra`` (kept across partial_fit)."""
@@ -826,24 +517,11 @@ class AMEMA(_NeuralLDL):
             extra.update(ema=None, momenta=[initial], weights=[], branch_losses=[])
         return extra
 
-    def get_loss(self, module, batch, state):
-        from ._losses import amema_branch_weight, decoupled_kl, kl_divergence
+    def _combine_parts(self, dominant, nondominant, state):
+        from ._losses import amema_branch_weight
 
-        X, D = batch
         running = self._running(state)
-        reduction = self.loss_reduction
-        targets = {
-            "dominant_target": self.dominant_target,
-            "nondominant_target": self.nondominant_target,
-            "reduction": reduction,
-        }
-        z_s, z_ns = module.branches(X)
-        prediction = kl_divergence(D, z_s + z_ns, reduction=reduction)
-        loss_s, _ = decoupled_kl(D, z_s, **targets)
-        _, loss_ns = decoupled_kl(D, z_ns, **targets)
-        # Eqs. 6-7 on per-row values, so that the EMA does not depend on the batch size
-        n = X.shape[0] if reduction == "sum" else 1
-        current = (loss_s.detach().item() / n, loss_ns.detach().item() / n)
+        current = (float(dominant.detach()), float(nondominant.detach()))
         m = self.ema_decay
         if running["ema"] is None:
             running["ema"] = current
@@ -851,26 +529,26 @@ class AMEMA(_NeuralLDL):
             running["ema"] = tuple(
                 m * old + (1.0 - m) * new for old, new in zip(running["ema"], current)
             )
-        if self.adaptive_weights:
-            w_ns = amema_branch_weight(
-                *running["ema"], base=self.weight_base, sharpness=self.weight_sharpness
-            )
-        else:
-            w_ns = 0.5
-        running["weights"].append(w_ns)
         running["branch_losses"].append(current)
-        return self.prediction_weight * prediction + (1.0 - w_ns) * loss_s + w_ns * loss_ns
+        if not self.adaptive_weights:
+            running["weights"].append(1.0 - self.alpha)
+            return super()._combine_parts(dominant, nondominant, state)
+        w_ns = amema_branch_weight(
+            *running["ema"], base=self.weight_base, sharpness=self.weight_sharpness
+        )
+        running["weights"].append(w_ns)
+        return (1.0 - w_ns) * dominant + w_ns * nondominant
 
     def _batch_hook(self):
         return self._adapt_momenta
 
     def _adapt_momenta(self, state) -> None:
-        """Eqs. 16-18 after every step: the two parameter groups' momenta move apart."""
+        """Eqs. 16-18 after every step: the two branches' momenta move apart."""
         from ._losses import momentum_step
 
         running = self._running(state)
         momenta = running["momenta"][-1]
-        if self.adaptive_momentum:
+        if self.adaptive_momentum and running["ema"] is not None:
             momenta = momentum_step(
                 *momenta,
                 *running["ema"],
@@ -879,8 +557,10 @@ class AMEMA(_NeuralLDL):
                 low=self.min_momentum,
                 high=self.max_momentum,
             )
-            for group, value in zip(state.optimizer.param_groups, momenta):
-                group["momentum"] = value
+            value = {"dominant": momenta[0], "nondominant": momenta[1]}
+            for group in state.optimizer.param_groups:
+                if group.get("branch") in value:
+                    group["betas"] = (value[group["branch"]], group["betas"][1])
         running["momenta"].append(momenta)
 
     def _after_training(self) -> None:

@@ -21,7 +21,9 @@ __all__ = [
     "momentum_step",
     "ofr_loss",
     "rebalance_weights",
+    "reshape_logits",
     "similarity_alignment",
+    "soft_cross_entropy",
 ]
 
 
@@ -39,6 +41,16 @@ def kl_divergence(D: torch.Tensor, logits: torch.Tensor, *, reduction: str = "me
     """``KL(D || softmax(logits))`` per row: ``sum_j d_j (log d_j - log p_j)``."""
     log_p = F.log_softmax(logits, dim=1)
     per_row = (torch.xlogy(D, D) - D * log_p).sum(dim=1)
+    return _reduce(per_row, reduction)
+
+
+def soft_cross_entropy(D: torch.Tensor, logits: torch.Tensor, *, reduction: str = "mean"):
+    """``-sum_j d_j log softmax(logits)_j`` per row: KL plus the entropy of ``D``.
+
+    The gradient is the KL divergence's; the value is not, which matters where a loss is divided
+    by its own value (RDA's unit-loss scaling). RDA's reconstruction term is this loss.
+    """
+    per_row = -(D * F.log_softmax(logits, dim=1)).sum(dim=1)
     return _reduce(per_row, reduction)
 
 
@@ -80,6 +92,7 @@ def decoupled_kl(
     *,
     dominant_target: str = "binary",
     nondominant_target: str = "normalized",
+    element_weight: torch.Tensor | None = None,
     reduction: str = "mean",
 ):
     """The two parts of the decoupled KL loss (DILDL Eqs. 4-8, AMEMA Eqs. 4-5).
@@ -96,24 +109,38 @@ def decoupled_kl(
 
     With ``"binary"`` and ``"normalized"``, ``dominant + (1 - d_k) * nondominant`` equals
     ``KL(D || softmax(logits))`` exactly.
+
+    ``element_weight`` (n, L) multiplies each label's term, as a reshaped KL (the OFR losses,
+    :func:`reshape_logits`) weighs its elements: the non-dominant part weighs label ``j``'s term
+    by ``w_j``, the dominant part weighs its dominant term by ``w_k`` and its "rest" term (the
+    labels ``j != k`` merged) by ``sum_{j != k} D_hat_j w_j``. With all weights 1 the parts are
+    unchanged.
     """
     mask, d_k, D_hat = decoupled_targets(D, nondominant_target=nondominant_target)
     log_p = F.log_softmax(logits, dim=1)
     log_p_k = (log_p * mask).sum(dim=1)
+    if element_weight is None:
+        w_k = w_rest = 1.0
+    else:
+        w_k = (element_weight * mask).sum(dim=1)
+        w_rest = (element_weight * D_hat).sum(dim=1)
     if dominant_target == "binary":
         # log(1 - p_k) = logsumexp of the other logits - logsumexp of all, stable near p_k = 1
         log_rest = torch.logsumexp(logits.masked_fill(mask, float("-inf")), dim=1)
         log_not_k = log_rest - torch.logsumexp(logits, dim=1)
         rest = 1.0 - d_k
-        dominant = torch.xlogy(d_k, d_k) - d_k * log_p_k
-        dominant = dominant + torch.xlogy(rest, rest) - rest * log_not_k
+        dominant = w_k * (torch.xlogy(d_k, d_k) - d_k * log_p_k)
+        dominant = dominant + w_rest * (torch.xlogy(rest, rest) - rest * log_not_k)
     elif dominant_target == "one_hot":
-        dominant = -log_p_k
+        dominant = -w_k * log_p_k
     else:
         raise ValueError(f"dominant_target must be 'binary' or 'one_hot', got {dominant_target!r}.")
     log_p_hat = F.log_softmax(logits.masked_fill(mask, float("-inf")), dim=1)
     log_p_hat = log_p_hat.masked_fill(mask, 0.0)  # the dominant label is not part of p_hat
-    nondominant = (torch.xlogy(D_hat, D_hat) - D_hat * log_p_hat).sum(dim=1)
+    element = torch.xlogy(D_hat, D_hat) - D_hat * log_p_hat
+    if element_weight is not None:
+        element = element * element_weight
+    nondominant = element.sum(dim=1)
     return _reduce(dominant, reduction), _reduce(nondominant, reduction)
 
 
@@ -167,6 +194,39 @@ def rebalance_weights(
     return torch.sigmoid(scale * (inverse / repeat - shift)) + floor
 
 
+def reshape_logits(
+    D: torch.Tensor,
+    logits: torch.Tensor,
+    *,
+    focal_gamma: float = 0.0,
+    weight: torch.Tensor | None = None,
+    logit_bias: torch.Tensor | None = None,
+    negative_scale: float = 1.0,
+):
+    """OFR's reshaping of the element-wise KL: ``(logits', omega)``.
+
+    The reshaped loss is ``sum_j omega_j d_j (log d_j - log p'_j)`` with ``p' = softmax(logits')``.
+    ``logit_bias`` shifts the logits; ``negative_scale`` scales them by
+    ``1 + (negative_scale - 1)(1 - d_j)`` (labels with small degrees get sharper logits) and
+    divides the weights likewise (``weight * (d_j + (1 - d_j) / negative_scale)``): with soft
+    degrees this interpolates the multi-label rule between a positive (``d_j = 1``) and a
+    negative (``d_j = 0``) label. ``omega = weight' * (1 - p'_j)^focal_gamma`` (the focal factor
+    carries gradients, as in the distribution-balanced loss code); ``omega`` is None when there
+    is neither a weight nor a focal factor.
+    """
+    if logit_bias is not None:
+        logits = logits + logit_bias
+    if negative_scale != 1.0:
+        logits = logits * (1.0 + (negative_scale - 1.0) * (1.0 - D))
+        if weight is not None:
+            weight = weight * (D + (1.0 - D) / negative_scale)
+    omega = weight
+    if focal_gamma:
+        focal = (1.0 - torch.softmax(logits, dim=1)).pow(focal_gamma)
+        omega = focal if omega is None else omega * focal
+    return logits, omega
+
+
 def ofr_loss(
     D: torch.Tensor,
     logits: torch.Tensor,
@@ -179,27 +239,20 @@ def ofr_loss(
 ):
     """Element-wise KL reshaped by OFR: focal factor, weights and logit regularisation.
 
-    Per element ``w_j (1 - p_j)^gamma d_j (log d_j - log p_j)``, summed over labels. With
-    ``logit_bias`` and ``negative_scale`` (OFR-DB's logit regularisation) the logits are first
-    shifted by the bias and scaled by ``1 + (negative_scale - 1)(1 - d_j)`` (labels with small
-    degrees get sharper logits), and the weights divided likewise; with soft degrees this
-    interpolates the multi-label rule between positive (``d_j = 1``) and negative (``d_j = 0``)
-    labels.
+    Per element ``w_j (1 - p_j)^gamma d_j (log d_j - log p_j)``, summed over labels, with the
+    logits and weights of :func:`reshape_logits`.
     """
-    if logit_bias is not None:
-        logits = logits + logit_bias
-    if negative_scale != 1.0:
-        factor = 1.0 + (negative_scale - 1.0) * (1.0 - D)
-        logits = logits * factor
-        if weight is not None:
-            weight = weight * (D + (1.0 - D) / negative_scale)
-    log_p = F.log_softmax(logits, dim=1)
-    p = log_p.exp()
-    element = torch.xlogy(D, D) - D * log_p
-    if focal_gamma:
-        element = element * (1.0 - p).pow(focal_gamma)
-    if weight is not None:
-        element = element * weight
+    logits, omega = reshape_logits(
+        D,
+        logits,
+        focal_gamma=focal_gamma,
+        weight=weight,
+        logit_bias=logit_bias,
+        negative_scale=negative_scale,
+    )
+    element = torch.xlogy(D, D) - D * F.log_softmax(logits, dim=1)
+    if omega is not None:
+        element = element * omega
     return _reduce(element.sum(dim=1), reduction)
 
 

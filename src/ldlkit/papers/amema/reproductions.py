@@ -11,9 +11,15 @@ and two trivial rows (the training mean and the uniform distribution).
 from __future__ import annotations
 
 from ldlkit.experiments import register_reproduction
-from ldlkit.metrics import PAPER_METRICS
+from ldlkit.metrics import DEGENERACY_METRICS, PAPER_METRICS
 
-_METRICS = (*PAPER_METRICS, "euclidean_all", "euclidean_head", "euclidean_tail")
+_METRICS = (
+    *PAPER_METRICS,
+    "euclidean_all",
+    "euclidean_head",
+    "euclidean_tail",
+    *DEGENERACY_METRICS,
+)
 
 _TRIVIAL = {
     "Training mean": ("MeanPredictor", {}),
@@ -105,7 +111,8 @@ register_reproduction(
         "ldlkit/papers/dildl/table3.csv and shown in docs/reproduction-ildl.md (a "
         "reproduction attaches the tables of one paper). 'DILDL w/o DRDA and DLD' is RDA "
         "exactly. AMEMA's first ablation row equals DILDL's full result in the paper; here it "
-        "is AMEMA's own network with equal branch weights and fixed momenta. "
+        "is DILDL's network and losses at AMEMA's stated training settings (50 epochs, batch "
+        "64), which with DILDL's settings would be DILDL exactly. "
         "Natural_Scene (both papers' second ablation dataset) is not provided; pass --datasets "
         "Natural_Scene if you have the file."
     ),
