@@ -78,6 +78,10 @@ ldlkit_no_paper = {
     "OFRFocal": "A baseline loss of the imbalanced-LDL tables; see :doc:`/neural`.",
     "OFRClassBalanced": "A baseline loss of the imbalanced-LDL tables; see :doc:`/neural`.",
     "OFRDistributionBalanced": "A baseline loss of the imbalanced-LDL tables; see :doc:`/neural`.",
+    "PriorCorrectedLDL": (
+        "ldlkit's own meta-estimator: the logit adjustment of long-tail classification carried "
+        "to label distributions; see :doc:`/reproduction-ildl` for what it was measured to do."
+    ),
 }
 
 intersphinx_mapping = {
