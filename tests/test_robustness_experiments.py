@@ -164,5 +164,6 @@ def test_kill_9_of_a_parallel_sweep_leaves_no_worker_or_tracker(tmp_path):
         left = _session_members(proc.pid)
         assert not left, f"processes still alive 30 s after kill -9: {left}"
     finally:
+        proc.stdout.close()  # the pipe, or pytest reports the unclosed file
         for pid in _session_members(proc.pid):  # never leave them behind, even on failure
             os.kill(pid, signal.SIGKILL)
