@@ -19,14 +19,15 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ldlkit.datasets import find_dataset_file, load_dataset, make_artificial
-from ldlkit.experiments import ILDL_PARAMETERS, ImbalancedSplit
+from ldlkit.model_selection import ImbalancedSplit, imbalanced_parameters
 
 if find_dataset_file("Movie") is not None:
     name, (X, D) = "Movie", load_dataset("Movie", return_X_y=True)
 else:
     name, (X, D) = "artificial", make_artificial(1500, random_state=0)
-cv = ImbalancedSplit(parameters=ILDL_PARAMETERS["Movie"], n_splits=5, random_state=0)
-print(name, X.shape, "subset parameters", ILDL_PARAMETERS["Movie"])
+parameters = imbalanced_parameters("Movie")  # the papers' subset rule for Movie
+cv = ImbalancedSplit(parameters=parameters, n_splits=5, random_state=0)
+print(name, X.shape, "subset parameters", parameters)
 
 # %%
 # Each training fold is reduced; its mean distribution differs from the test fold's.
