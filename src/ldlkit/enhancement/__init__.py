@@ -15,6 +15,7 @@ from ._glle import GLLE
 from ._km import KM
 from ._levi import LEVI
 from ._lp import LP
+from ._ml import ML
 from ._pipeline import EnhancedLDL
 from ._trivial import NormalizedLogical, UniformDistribution
 
@@ -24,6 +25,7 @@ __all__ = [
     "KM",
     "LEVI",
     "LP",
+    "ML",
     "ConLE",
     "EnhancedLDL",
     "NormalizedLogical",
