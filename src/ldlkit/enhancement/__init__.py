@@ -14,6 +14,7 @@ from ._fcm import FCM
 from ._glle import GLLE
 from ._km import KM
 from ._levi import LEVI
+from ._lible import LIBLE
 from ._lp import LP
 from ._ml import ML
 from ._pipeline import EnhancedLDL
@@ -24,6 +25,7 @@ __all__ = [
     "GLLE",
     "KM",
     "LEVI",
+    "LIBLE",
     "LP",
     "ML",
     "ConLE",

@@ -95,7 +95,7 @@ class ML(_Enhancer):
     References
     ----------
     .. [1] P. Hou, X. Geng and M.-L. Zhang, "Multi-Label Manifold Learning", Proceedings of the
-       Thirtieth AAAI Conference on Artificial Intelligence (AAAI), pp. 1680-1686, 2016.
+       Thirtieth AAAI Conference on Artificial Intelligence (AAAI), 2016.
     .. [2] N. Xu, Y.-P. Liu and X. Geng, "Label Enhancement for Label Distribution Learning",
        IEEE Transactions on Knowledge and Data Engineering, 33(4):1632-1643, 2021.
 
