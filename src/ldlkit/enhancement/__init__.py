@@ -14,7 +14,9 @@ from ._fcm import FCM
 from ._glle import GLLE
 from ._km import KM
 from ._levi import LEVI
+from ._lible import LIBLE
 from ._lp import LP
+from ._ml import ML
 from ._pipeline import EnhancedLDL
 from ._trivial import NormalizedLogical, UniformDistribution
 
@@ -23,7 +25,9 @@ __all__ = [
     "GLLE",
     "KM",
     "LEVI",
+    "LIBLE",
     "LP",
+    "ML",
     "ConLE",
     "EnhancedLDL",
     "NormalizedLogical",
