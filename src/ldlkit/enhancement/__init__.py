@@ -16,7 +16,8 @@ from ._km import KM
 from ._levi import LEVI
 from ._lp import LP
 from ._pipeline import EnhancedLDL
-from ._trivial import NormalizedLogical, UniformDistribution
+from ._scoring import logical_scorer, make_logical_scorers
+from ._trivial import NormalizedLogical, SoftmaxLogical, UniformDistribution
 
 __all__ = [
     "FCM",
@@ -27,6 +28,9 @@ __all__ = [
     "ConLE",
     "EnhancedLDL",
     "NormalizedLogical",
+    "SoftmaxLogical",
     "UniformDistribution",
     "binarize",
+    "logical_scorer",
+    "make_logical_scorers",
 ]

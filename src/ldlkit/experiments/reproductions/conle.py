@@ -38,6 +38,7 @@ register_reproduction(
         "ConLE_h": ("ConLE", {"contrastive": False}),
         "ConLE_l": ("ConLE", {"threshold": False}),
         "Logical (normalised)": ("NormalizedLogical", {}),
+        "Logical (softmax)": ("SoftmaxLogical", {}),
         "Uniform": ("UniformDistribution", {}),
     },
     n_splits=2,
