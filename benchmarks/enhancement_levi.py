@@ -59,7 +59,9 @@ def main() -> None:
             recovered = est.fit_transform(X, logical)
             record = {
                 "params": VARIANTS[variant],
-                "scores": {k: round(float(v), 4) for k, v in evaluate(D, recovered, PAPER_METRICS).items()},
+                "scores": {
+                    k: round(float(v), 4) for k, v in evaluate(D, recovered, PAPER_METRICS).items()
+                },
                 "epochs": est.n_epochs_,
                 "final_loss": est.loss_curve_[-1],
                 "wall_seconds": round(time.perf_counter() - wall, 1),

@@ -94,8 +94,12 @@ def test_default_target_is_softmax_of_the_logical_labels_and_training_reaches_it
     L = torch.tensor(logical, dtype=torch.float32)
     np.testing.assert_allclose(est._distance_target(L).numpy(), torch.softmax(L, 1).numpy())
     D = ConLE(
-        batch_size=None, max_epochs=1000, learning_rate=0.2, momentum=0.9,
-        n_iter_no_change=None, random_state=0,
+        batch_size=None,
+        max_epochs=1000,
+        learning_rate=0.2,
+        momentum=0.9,
+        n_iter_no_change=None,
+        random_state=0,
     ).fit_transform(X, logical)
     target = np.exp(logical) / np.exp(logical).sum(1, keepdims=True)
     assert np.abs(D - target).max() < 0.05

@@ -22,13 +22,20 @@ def test_code_networks_latent_and_initialisation():
     linear = _layers(encoder, torch.nn.Linear)
     assert [(m.in_features, m.out_features) for m in linear] == [(12, 500), (500, 500), (500, 400)]
     assert [type(m) for m in encoder][:6] == [
-        torch.nn.Linear, torch.nn.ELU, torch.nn.Dropout, torch.nn.Linear, torch.nn.Tanh,
+        torch.nn.Linear,
+        torch.nn.ELU,
+        torch.nn.Dropout,
+        torch.nn.Linear,
+        torch.nn.Tanh,
         torch.nn.Dropout,
     ]
     dec = _layers(decoder, torch.nn.Linear)
     assert [(m.in_features, m.out_features) for m in dec] == [(200, 500), (500, 500), (500, 7)]
     assert [type(m) for m in decoder][1:5] == [
-        torch.nn.Tanh, torch.nn.Dropout, torch.nn.Linear, torch.nn.ELU,
+        torch.nn.Tanh,
+        torch.nn.Dropout,
+        torch.nn.Linear,
+        torch.nn.ELU,
     ]
     assert all(m.p == pytest.approx(0.1) for m in _layers(module, torch.nn.Dropout))
     for m in _layers(module, torch.nn.Linear):

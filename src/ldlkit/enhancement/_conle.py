@@ -53,7 +53,7 @@ def threshold_loss(D, logical, margin: float):
     return torch.where(has_both, gap.clamp(min=0.0), torch.zeros_like(gap)).mean()
 
 
-#: Training defaults (measured: ``docs/enhancement.md``, ``benchmarks/enhancement_conle_training.py``).
+#: Training defaults (measured: ``docs/enhancement.md``).
 MAX_EPOCHS = 3000
 N_ITER_NO_CHANGE = 20
 TOL = 1e-3

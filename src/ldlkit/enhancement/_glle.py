@@ -14,7 +14,6 @@ from .._blas import limit_solver_blas
 from ._base import _Enhancer, softmax_rows
 from ._kernels import heat_knn_graph, mean_pairwise_distance, squared_distance_blocks
 
-
 #: The authors' code uses full BFGS below this many unknowns and L-BFGS above.
 _FULL_BFGS_BELOW = 3000
 
@@ -22,7 +21,8 @@ _FULL_BFGS_BELOW = 3000
 class GLLE(_Enhancer):
     """Graph Laplacian label enhancement.
 
-    Features are z-scored (sample standard deviation, as MATLAB's ``zscore``). Each row is described by a Gaussian (RBF) design vector over all the
+    Features are z-scored (sample standard deviation, as MATLAB's ``zscore``).
+    Each row is described by a Gaussian (RBF) design vector over all the
     given rows plus a bias, ``phi(x) = [exp(-||x - x_1||^2 / (2 w^2)), ..., 1]`` with ``w`` the
     mean distance between rows. A linear model ``F = Phi W`` minimises
     ``||Phi W - L||^2 + lam tr(W^T Phi^T G Phi W)``, where ``G = diag(A 1) - A`` is the Laplacian

@@ -55,5 +55,8 @@ def logical_scorer(metric: str = "cosine") -> Callable:
 
 
 def make_logical_scorers(names: Iterable[str] = PAPER_METRICS) -> dict:
-    """``{scorer_name: logical_scorer(name)}`` for ``scoring=`` (as :func:`~ldlkit.metrics.make_scorers`)."""
+    """``{scorer_name: logical_scorer(name)}`` for ``scoring=``.
+
+    The counterpart of :func:`ldlkit.metrics.make_scorers` for logical targets.
+    """
     return {scorer_name(name): logical_scorer(name) for name in names}

@@ -42,7 +42,9 @@ def to_tensors(device: str, *arrays: np.ndarray) -> list:
     """float32 tensors of ``arrays`` on ``device``."""
     import torch
 
-    return [torch.as_tensor(np.ascontiguousarray(a), dtype=torch.float32, device=device) for a in arrays]
+    return [
+        torch.as_tensor(np.ascontiguousarray(a), dtype=torch.float32, device=device) for a in arrays
+    ]
 
 
 def fit_network(
