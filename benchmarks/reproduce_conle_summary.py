@@ -79,43 +79,65 @@ def parse_time(path: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--results", required=True)
-    parser.add_argument("--time", default="")
-    parser.add_argument("--load", default="")
+    parser.add_argument("--results", nargs="+", required=True, help="results.jsonl files")
+    parser.add_argument(
+        "--subset",
+        nargs="*",
+        default=[],
+        help="DATASET=FILE outputs of benchmarks/enhancement_protocol_subset.py to merge in",
+    )
+    parser.add_argument("--time", nargs="*", default=[], help="/usr/bin/time -v reports")
+    parser.add_argument("--load", nargs="*", default=[], help="load logs")
     parser.add_argument("--command", default="ldlkit reproduce conle --n-jobs 2")
     parser.add_argument("--out", default="benchmarks/results/reproduce_conle_summary.json")
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--note", default="", help="free text: how the run ended")
     args = parser.parse_args()
 
     folds: dict = defaultdict(list)
     fit_times: dict = defaultdict(list)
     protocol = None
-    for line in Path(args.results).read_text().splitlines():
-        record = json.loads(line)
-        if record.get("status") != "ok":
-            continue
-        key = (record["dataset"], record["method"])
-        folds[key].append(record["metrics"])
-        fit_times[key].append(record["fit_time"])
-        protocol = record.get("protocol", protocol)
+    for path in args.results:
+        for line in Path(path).read_text().splitlines():
+            record = json.loads(line)
+            if record.get("status") != "ok":
+                continue
+            key = (record["dataset"], record["method"])
+            folds[key].append(record["metrics"])
+            fit_times[key].append(record["fit_time"])
+            protocol = record.get("protocol", protocol)
+    for item in args.subset:
+        dataset, path = item.split("=", 1)
+        for fold in json.loads(Path(path).read_text())["folds"]:
+            key = (dataset, fold["method"])
+            if len(folds[key]) < 2:
+                folds[key].append(fold["metrics"])
+                fit_times[key].append(fold["fit_wall_seconds"])
     means = {
         f"{d} | {m}": {k: round(float(np.mean([f[k] for f in rows])), 4) for k in rows[0]}
         for (d, m), rows in folds.items()
     }
     loads = []
-    if args.load and Path(args.load).exists():
-        for line in Path(args.load).read_text().splitlines():
+    for log in args.load:
+        for line in Path(log).read_text().splitlines():
             parts = line.split()
             if len(parts) >= 4:
                 loads.append(float(parts[1]))
+    times = [parse_time(Path(t)) for t in args.time]
+    runtime = {
+        key: round(sum(t[key] for t in times if t[key] is not None), 1) if times else None
+        for key in ("cpu_user_seconds", "cpu_system_seconds", "wall_seconds")
+    }
     paper = reported()
     document = {
         "reproduction": "conle",
         "script": "benchmarks/reproduce_conle_summary.py",
         "command": args.command,
         "protocol": protocol,
+        "note": args.note,
         "runtime": {
-            **(parse_time(Path(args.time)) if args.time else {}),
+            **runtime,
+            "processes": len(times),
             "cpu_count": os.cpu_count(),
             "load_average_1min_during_run": {
                 "min": min(loads) if loads else None,
