@@ -56,8 +56,8 @@ register_reproduction(
     n_repeats=1,
     reference="ConLE",
     protocol_kind="le",
-    # docs/reproduction-le.md, Runtime: estimated from the per-fit CPU seconds measured on a
-    # loaded machine; Movie's LEVI-MLP and ConLE fits are most of it.
+    # Not measured: the run did not finish in its session (docs/reproduction-le.md, Runtime).
+    # A rough figure, well above the 820 s of the earlier, cheaper LEVI and ConLE.
     expected_seconds=3600,
     note=(
         "Protocol: each enhancer recovers the distributions of the training half of a 2-fold "
