@@ -53,7 +53,8 @@ def test_ablation_switches_remove_exactly_one_term():
     module = full._build(3, 3)
     module.requires_grad_(False)  # values only: no autograd graph is needed here
     Z, Q, D = full._forward(module, X, L)
-    l_dis = ((D - L) ** 2).sum(1).mean()
+    goal = torch.softmax(L, 1)  # the default target (Eq. 11's softmax normalisation)
+    l_dis = ((D - goal) ** 2).sum(1).mean()
     l_thr = threshold_loss(D, L, full.margin)
     l_con = contrastive_loss(Z, Q, full.temperature)
     parts = {
@@ -65,18 +66,59 @@ def test_ablation_switches_remove_exactly_one_term():
         est = ConLE(hidden_size=4, projection_size=2, contrastive=contrastive, threshold=threshold)
         assert float(est._loss(module, X, L)) == pytest.approx(float(expected), rel=1e-6)
     summed = ConLE(distance_reduction="sum")._loss(module, X, L) - l_con - l_thr
-    assert float(summed) == pytest.approx(0.5 * float(((D - L) ** 2).sum()), rel=1e-5)
+    assert float(summed) == pytest.approx(0.5 * float(((D - goal) ** 2).sum()), rel=1e-5)
 
 
-def test_long_training_drives_conle_to_the_normalised_logical_labels():
-    """The documented property: l_dis and l_thr are minimised by L / row sum."""
+def test_long_training_drives_the_logical_target_to_the_normalised_logical_labels():
+    """target="logical": l_dis and l_thr are minimised by L / row sum."""
     rng = np.random.default_rng(2)
     X = rng.normal(size=(30, 4))
     logical = binarize(rng.dirichlet(np.ones(4) * 0.5, size=30))
     trivial = logical / logical.sum(1, keepdims=True)
-    short = ConLE(max_epochs=1, batch_size=None, random_state=0).fit_transform(X, logical)
-    long = ConLE(
-        max_epochs=1000, batch_size=None, learning_rate=0.2, momentum=0.9, random_state=0
-    ).fit_transform(X, logical)
+    fixed = dict(batch_size=None, target="logical", n_iter_no_change=None, random_state=0)
+    short = ConLE(max_epochs=1, learning_rate=0.01, **fixed).fit_transform(X, logical)
+    long = ConLE(max_epochs=1000, learning_rate=0.2, momentum=0.9, **fixed).fit_transform(
+        X, logical
+    )
     assert np.abs(long - trivial).max() < 0.05
     assert np.abs(short - trivial).max() > 0.3
+
+
+def test_default_target_is_softmax_of_the_logical_labels_and_training_reaches_it():
+    """Eq. 11's softmax normalisation: the fixed point of l_dis is softmax(L), not L / k."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(30, 4))
+    logical = binarize(rng.dirichlet(np.ones(4) * 0.5, size=30))
+    est = ConLE(hidden_size=16, projection_size=8, random_state=0)
+    assert est.target == "softmax"
+    L = torch.tensor(logical, dtype=torch.float32)
+    np.testing.assert_allclose(est._distance_target(L).numpy(), torch.softmax(L, 1).numpy())
+    D = ConLE(hidden_size=32, projection_size=16, random_state=0).fit_transform(X, logical)
+    target = np.exp(logical) / np.exp(logical).sum(1, keepdims=True)
+    normalised = logical / logical.sum(1, keepdims=True)
+    # trained to the plateau, the rows sit much nearer softmax(L) than L / k
+    assert np.abs(D - target).mean() < 0.5 * np.abs(D - normalised).mean()
+
+
+def test_training_stops_on_a_loss_plateau_before_max_epochs():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(40, 3))
+    logical = binarize(rng.dirichlet(np.ones(3), size=40))
+    est = ConLE(hidden_size=16, projection_size=8, max_epochs=3000, random_state=0)
+    est.fit(X, logical)
+    assert 2 * est.n_iter_no_change <= est.n_epochs_ < 3000
+    assert len(est.loss_curve_) == est.n_epochs_
+    fixed = ConLE(hidden_size=16, projection_size=8, max_epochs=30, n_iter_no_change=None)
+    assert fixed.set_params(random_state=0).fit(X, logical).n_epochs_ == 30
+
+
+def test_loss_plateau_rule():
+    from ldlkit.enhancement._training import loss_plateaued
+
+    falling = list(np.linspace(10, 1, 100))
+    assert not loss_plateaued(falling, 20, 1e-3)
+    flat = [1.0] * 40
+    assert loss_plateaued(flat, 20, 1e-3)
+    assert not loss_plateaued(flat[:39], 20, 1e-3)  # fewer than two windows
+    assert loss_plateaued([2.0] * 20 + [1.999] * 20, 20, 1e-3)
+    assert not loss_plateaued([2.0] * 20 + [1.99] * 20, 20, 1e-3)

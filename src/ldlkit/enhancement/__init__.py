@@ -18,7 +18,8 @@ from ._lible import LIBLE
 from ._lp import LP
 from ._ml import ML
 from ._pipeline import EnhancedLDL
-from ._trivial import NormalizedLogical, UniformDistribution
+from ._scoring import logical_scorer, make_logical_scorers
+from ._trivial import NormalizedLogical, SoftmaxLogical, UniformDistribution
 
 __all__ = [
     "FCM",
@@ -31,6 +32,9 @@ __all__ = [
     "ConLE",
     "EnhancedLDL",
     "NormalizedLogical",
+    "SoftmaxLogical",
     "UniformDistribution",
     "binarize",
+    "logical_scorer",
+    "make_logical_scorers",
 ]

@@ -7,8 +7,9 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._torch import check_device, local_seed, resolve_device, seed_from, train
+from .._torch import check_device
 from ._base import _Enhancer
+from ._training import fit_network
 
 
 def contrastive_loss(Z, Q, temperature: float):
@@ -50,6 +51,13 @@ def threshold_loss(D, logical, margin: float):
     gap = largest_irrelevant - smallest_relevant + margin
     has_both = (~relevant).any(dim=1)
     return torch.where(has_both, gap.clamp(min=0.0), torch.zeros_like(gap)).mean()
+
+
+#: Training defaults (measured: ``docs/enhancement.md``).
+MAX_EPOCHS = 3000
+N_ITER_NO_CHANGE = 20
+TOL = 1e-3
+BATCH_SIZE = 1024
 
 
 class ConLE(_Enhancer):
@@ -147,9 +155,12 @@ class ConLE(_Enhancer):
         "margin": [Interval(Real, 0, None, closed="left")],
         "contrastive": ["boolean"],
         "threshold": ["boolean"],
+        "target": [StrOptions({"softmax", "logical", "normalized"})],
         "distance_reduction": [StrOptions({"mean", "sum"})],
         "scale_features": ["boolean"],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), None],
+        "tol": [Interval(Real, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 2, None, closed="left"), None],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
@@ -169,11 +180,14 @@ class ConLE(_Enhancer):
         margin: float = 0.01,
         contrastive: bool = True,
         threshold: bool = True,
+        target: str = "softmax",
         distance_reduction: str = "mean",
         scale_features: bool = True,
-        max_epochs: int = 100,
-        batch_size: int | None = 256,
-        learning_rate: float = 0.01,
+        max_epochs: int = MAX_EPOCHS,
+        n_iter_no_change: int | None = N_ITER_NO_CHANGE,
+        tol: float = TOL,
+        batch_size: int | None = BATCH_SIZE,
+        learning_rate: float = 0.1,
         momentum: float = 0.0,
         negative_slope: float = 0.01,
         device: str = "cpu",
@@ -187,9 +201,12 @@ class ConLE(_Enhancer):
         self.margin = margin
         self.contrastive = contrastive
         self.threshold = threshold
+        self.target = target
         self.distance_reduction = distance_reduction
         self.scale_features = scale_features
         self.max_epochs = max_epochs
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.momentum = momentum
@@ -223,9 +240,20 @@ class ConLE(_Enhancer):
         H = torch.cat([Z, Q], dim=1)
         return Z, Q, torch.softmax(module["mapping"](H), dim=1)
 
-    def _loss(self, module, X, logical):
+    def _distance_target(self, logical):
+        """The target of ``l_dis`` (Eq. 11) that ``target`` names."""
+        import torch
+
+        if self.target == "softmax":
+            return torch.softmax(logical, dim=1)
+        if self.target == "normalized":
+            return logical / logical.sum(dim=1, keepdim=True)
+        return logical
+
+    def _loss(self, module, X, logical, goal=None):
         Z, Q, D = self._forward(module, X, logical)
-        squared = ((D - logical) ** 2).sum(dim=1)
+        goal = self._distance_target(logical) if goal is None else goal
+        squared = ((D - goal) ** 2).sum(dim=1)
         distance = squared.mean() if self.distance_reduction == "mean" else squared.sum()
         loss = self.lambda1 * distance
         if self.threshold:
@@ -240,27 +268,22 @@ class ConLE(_Enhancer):
     def _fit_transform(self, X: np.ndarray, logical: np.ndarray) -> np.ndarray:
         import torch
 
-        device = resolve_device(self.device)
         if self.scale_features:
             std = X.std(axis=0)
             X = (X - X.mean(axis=0)) / np.where(std > 0, std, 1.0)
-        features = torch.as_tensor(X, dtype=torch.float32, device=device)
-        labels = torch.as_tensor(logical, dtype=torch.float32, device=device)
-        with local_seed(seed_from(self.random_state), device):
-            module = self._build(X.shape[1], logical.shape[1]).to(device)
-            optimizer = torch.optim.SGD(
+        goal = self._distance_target(torch.as_tensor(logical, dtype=torch.float32)).numpy()
+        return fit_network(
+            self,
+            lambda: self._build(X.shape[1], logical.shape[1]),
+            lambda module: torch.optim.SGD(
                 module.parameters(), lr=self.learning_rate, momentum=self.momentum
-            )
-            history = train(
-                module,
-                lambda module, batch, state: self._loss(module, *batch),
-                (features, labels),
-                optimizer=optimizer,
-                max_epochs=self.max_epochs,
-                batch_size=self.batch_size or len(X),
-                description="ConLE",
-            )
-            with torch.no_grad():
-                _, _, D = self._forward(module, features, labels)
-        self.loss_curve_ = [record["train_loss"] for record in history.epochs]
-        return D.double().cpu().numpy()
+            ),
+            lambda module, batch, state: self._loss(module, *batch),
+            (X, logical, goal),
+            batch_size=self.batch_size,
+            max_epochs=self.max_epochs,
+            n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
+            output=lambda module, tensors: self._forward(module, tensors[0], tensors[1])[2],
+            description="ConLE",
+        )
