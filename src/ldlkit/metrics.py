@@ -83,6 +83,7 @@ from ._validation import SUM_TOLERANCE, as_float_array, check_in_range
 __all__ = [
     "PAPER_METRICS",
     "METRICS",
+    "METRIC_ALIASES",
     "chebyshev",
     "clark",
     "canberra",
@@ -886,7 +887,8 @@ METRICS: dict[str, MetricInfo] = {
     )
 }
 
-_ALIASES = {
+#: Other names the Python API and the command line accept for a metric (``"kl"``, ...).
+METRIC_ALIASES = {
     "kl": "kl_divergence",
     "kld": "kl_divergence",
     "cheby": "chebyshev",
@@ -910,7 +912,7 @@ def get_metric(name: str) -> MetricInfo:
         return DIAGNOSTIC_METRICS[key]
     if key.startswith("neg_"):
         key = key[4:]
-    key = _ALIASES.get(key, key)
+    key = METRIC_ALIASES.get(key, key)
     try:
         return METRICS[key]
     except KeyError:

@@ -121,17 +121,17 @@ def _check_metric_names(names: Sequence[str] | None) -> None:
     """Unknown metric names fail at once; aliases are the Python API's (``kl``, ``neg_kl``)."""
     if not names:
         return
-    from ..metrics import _ALIASES, METRICS, get_metric, split_label_group
+    from ..metrics import METRIC_ALIASES, METRICS, get_metric, split_label_group
 
     for name in names:
         base, _group = split_label_group(name)
         try:
             get_metric(base)
         except ValueError:
-            known = [*METRICS, *_ALIASES]
+            known = [*METRICS, *METRIC_ALIASES]
             raise UserError(
                 f"unknown metric {name!r}.{_suggest(name, known)} Known: {', '.join(METRICS)} "
-                f"(aliases: {', '.join(f'{a}={m}' for a, m in _ALIASES.items())}; head/tail "
+                f"(aliases: {', '.join(f'{a}={m}' for a, m in METRIC_ALIASES.items())}; head/tail "
                 "forms such as euclidean_head under --protocol ildl)."
             ) from None
 

@@ -133,7 +133,7 @@ def _datasets_fetch(args: argparse.Namespace) -> int:
 
     if args.all == bool(args.names):
         raise UserError(
-            "give the datasets to fetch (`ldlkit datasets fetch SJAFFE Movie`) or --all, not both."
+            "give the datasets to fetch (`ldlkit datasets fetch NAME...`) or --all, not both."
             if args.all
             else "name the datasets to fetch (`ldlkit datasets list` shows them) or pass --all."
         )

@@ -42,7 +42,8 @@ class PriorCorrectedLDL(BaseLDL):
     ----------
     estimator : ldlkit LDL estimator or None, default=None
         The model to correct (cloned in ``fit``); None: :class:`ldlkit.linear.SABFGS`, the
-        maximum-entropy model, whose predictions estimate the training posterior.
+        maximum-entropy model, whose predictions estimate the training posterior (with its
+        early-stopping split seeded, ``random_state=0``, so that the default is deterministic).
     strength : float, default=1.0
         The exponent ``tau``; 0 returns the wrapped model's predictions unchanged.
     target_prior : "uniform" or array-like of shape (n_labels,), default="uniform"
@@ -83,7 +84,7 @@ class PriorCorrectedLDL(BaseLDL):
         if self.estimator is None:
             from ..linear import SABFGS
 
-            return SABFGS()
+            return SABFGS(random_state=0)  # its early-stopping split: same data, same model
         return self.estimator
 
     def __sklearn_tags__(self):
