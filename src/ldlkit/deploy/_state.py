@@ -46,9 +46,20 @@ from typing import Any
 
 import numpy as np
 
-#: scikit-learn classes that may appear in a stored model ("module:qualname"). None are needed
-#: by ldlkit's estimators today; a class added here is restored from its attributes.
-SKLEARN_ALLOWED: frozenset[str] = frozenset()
+#: scikit-learn classes that may appear in a stored model ("module:qualname"): the fitted
+#: support vector machines of LDSVR and PT-SVM and PT-SVM's probability calibration. A class
+#: added here is restored from its attributes (arrays and plain data), never by running its code.
+SKLEARN_ALLOWED: frozenset[str] = frozenset(
+    {
+        "sklearn.svm._classes:SVR",
+        "sklearn.svm._classes:SVC",
+        "sklearn.svm._classes:LinearSVC",
+        "sklearn.calibration:CalibratedClassifierCV",
+        "sklearn.calibration:_CalibratedClassifier",
+        "sklearn.calibration:_SigmoidCalibration",
+        "sklearn.frozen._frozen:FrozenEstimator",
+    }
+)
 
 # Modules whose classes may be rebuilt from their attributes (besides ldlkit's own).
 _TORCH_MODULE_PREFIXES = ("torch.nn.modules.", "torch.nn.parameter", "torch.optim.")
@@ -437,8 +448,10 @@ class _Decoder:
             if not isinstance(key, str):
                 raise ValueError("attribute names must be strings")
             state[key] = self(value, depth + 1)
-        if not _is_ldlkit(cls.__module__) and "__setstate__" in _defined(cls):
-            # torch modules and optimizers: their own __setstate__ fills in defaults
+        if cls.__module__.startswith("torch") and "__setstate__" in _defined(cls):
+            # torch modules and optimizers: their own __setstate__ fills in defaults (the
+            # allow-listed scikit-learn classes get their attributes back like ldlkit's: their
+            # __setstate__ only checks the version that pickling would have stored)
             obj.__setstate__(state)
             return obj
         has_dict = hasattr(obj, "__dict__")
