@@ -155,6 +155,7 @@ def _attempt(url: str, part: Path, timeout: float, progress, name: str) -> None:
     try:
         response = urllib.request.urlopen(request, timeout=timeout)
     except urllib.error.HTTPError as exc:
+        exc.close()  # the error carries the open response: close its socket
         if exc.code == 416 and have:  # asked past the end: restart from scratch
             part.unlink()
             raise _retryable(f"the server refused to resume (HTTP {exc.code})") from None
