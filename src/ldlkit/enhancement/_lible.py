@@ -9,7 +9,14 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._optional import require_torch
-from .._torch import check_device, local_seed, resolve_device, seed_from, train
+from .._torch import (
+    check_device,
+    limit_torch_threads,
+    local_seed,
+    resolve_device,
+    seed_from,
+    train,
+)
 from ._base import _Enhancer
 
 #: Added to the squared gap scale before dividing by it and taking its log.
@@ -227,7 +234,8 @@ class LIBLE(_Enhancer):
         labels = torch.as_tensor(logical, dtype=torch.float32, device=device)
         batch_size = self.batch_size or len(X)
         curve: list[float] = []
-        with local_seed(seed_from(self.random_state), device):
+        # torch's intra-op threads pinned as for the neural family (ldlkit._torch.training_threads)
+        with limit_torch_threads(), local_seed(seed_from(self.random_state), device):
             module = self._build(X.shape[1], logical.shape[1]).to(device)
             if self.pretrain_epochs > 0:
                 first = list(module["encoder"].parameters()) + list(

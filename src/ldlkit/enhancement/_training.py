@@ -12,7 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from .._torch import TrainingHistory, local_seed, resolve_device, seed_from, train
+from .._torch import (
+    TrainingHistory,
+    limit_torch_threads,
+    local_seed,
+    resolve_device,
+    seed_from,
+    train,
+)
 
 __all__ = ["fit_network", "loss_plateaued", "to_tensors"]
 
@@ -77,7 +84,8 @@ def fit_network(
     tensors = to_tensors(device, *arrays)
     n = len(arrays[0])
     rows = n if batch_size is None else min(batch_size, n)
-    with local_seed(seed_from(estimator.random_state), device):
+    # torch's intra-op threads pinned as for the neural family (ldlkit._torch.training_threads)
+    with limit_torch_threads(), local_seed(seed_from(estimator.random_state), device):
         module = build().to(device)
         optimizer = make_optimizer(module)
         schedule = None if scheduler is None else scheduler(optimizer)
