@@ -66,6 +66,10 @@ ldlkit_no_paper = {
     "UniformPredictor": "A baseline (the uniform distribution); implements no paper.",
     "NormalizedLogical": "A trivial enhancer (logical labels scaled to sum to 1); no paper.",
     "UniformDistribution": "A trivial enhancer (uniform over the relevant labels); no paper.",
+    "SoftmaxLogical": (
+        "A trivial enhancer (the row softmax of the logical labels: ConLE's distance target "
+        "alone); see :doc:`/reproduction-le`."
+    ),
     "TunedUAKNN": (
         "ldlkit's own incremental variant of UAKNN's prototype matching "
         "(see :class:`~ldlkit.neighbors.UAKNN` for the paper); no paper of its own."
