@@ -30,9 +30,9 @@ def run_fold(method: str, dataset: str, fold: int) -> dict:
 
     from ldlkit.datasets import load_dataset
     from ldlkit.enhancement import binarize
-    from ldlkit.experiments._enhancement_protocol import EnhancementProtocol
-    from ldlkit.experiments._reproduce import build_methods, get_reproduction
+    from ldlkit.experiments import build_methods, get_reproduction
     from ldlkit.metrics import PAPER_METRICS, evaluate
+    from ldlkit.model_selection import EnhancementProtocol
 
     repro = get_reproduction("conle")
     estimators, _ = build_methods(repro)

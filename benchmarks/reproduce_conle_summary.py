@@ -41,10 +41,8 @@ METHODS = (
 
 
 def reported() -> dict:
-    try:
-        from ldlkit.experiments.reported import find_reported_table
-    except ImportError:  # pragma: no cover - the package layout moved
-        from ldlkit.papers.reported import find_reported_table  # type: ignore[no-redef]
+    from ldlkit.papers import find_reported_table
+
     out: dict = {}
     for table in ("table3", "table4"):
         found = find_reported_table("conle", table) or {}
