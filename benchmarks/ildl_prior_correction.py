@@ -31,25 +31,22 @@ from pathlib import Path
 
 import numpy as np
 
-#: name -> (registered estimator, parameters): the ILDL reproduction's learned methods.
-BASE_LEARNERS = {
-    "MLPLDL": ("MLPLDL", {}),
-    "OFR-FL": ("OFRFocal", {}),
-    "OFR-CB": ("OFRClassBalanced", {}),
-    "OFR-DB": ("OFRDistributionBalanced", {}),
-    "RDA": ("RDA", {}),
-    "DILDL": ("DILDL", {}),
-    "AMEMA": ("AMEMA", {}),
-    "AA-kNN": ("AAKNN", {"k": 4}),
-    "UAKNN": ("UAKNN", {}),
-    "TunedUAKNN": ("TunedUAKNN", {}),
-    "SA-BFGS": ("SABFGS", {}),
-    "EDL-LRL": ("EDLLRL", {}),
-    "LDLSF": ("LDLSF", {}),
-    "LDL-LCLR": ("LDLLCLR", {}),
-    "Adam-LDL-SCL": ("LDLSCL", {}),
-    "LDL-LDM": ("LDLLDM", {}),
-}
+
+def _base_learners() -> dict:
+    """name -> (registered estimator, parameters): the ILDL reproduction's learned methods (read
+    from the reproduction itself, without its trivial rows) plus TunedUAKNN."""
+    from ldlkit.experiments import get_reproduction
+
+    methods = get_reproduction("ildl").methods
+    learned = {
+        name: spec
+        for name, spec in methods.items()
+        if spec[0] not in ("MeanPredictor", "UniformPredictor")
+    }
+    return {**learned, "TunedUAKNN": ("TunedUAKNN", {})}
+
+
+BASE_LEARNERS = _base_learners()
 DATASETS = ("Movie", "SCUT_FBP", "emotion6")
 METRICS = (
     "chebyshev",
