@@ -76,6 +76,63 @@ def test_hessian_vector_product_matches_finite_differences():
     np.testing.assert_allclose(maxent_kl_hessp(W, V, X, l2), numeric, rtol=1e-6, atol=1e-9)
 
 
+def test_hessian_diagonal_matches_the_hessian():
+    from ldlkit.linear._maxent import maxent_kl_hessp, maxent_kl_hessp_operator
+
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(9, 3))
+    W = rng.normal(size=12)
+    l2 = np.array([[0.3], [0.3], [0.0]])
+    dense = np.column_stack([maxent_kl_hessp(W, e, X, l2) for e in np.eye(12)])
+    diagonal = maxent_kl_hessp_operator(X, l2).diagonal(W)
+    np.testing.assert_allclose(diagonal, np.diag(dense), rtol=1e-12, atol=1e-15)
+
+
+def test_diagonal_preconditioner_reaches_the_same_optimum_with_fewer_products():
+    from ldlkit.linear._maxent import maxent_kl_hessp_operator, maxent_kl_loss_grad
+    from ldlkit.linear._solvers import minimize_trust_newton
+
+    # features on scales from 1e-3 to 1e1, as raw image features are
+    rng = np.random.default_rng(4)
+    X = rng.exponential(size=(400, 30)) * np.logspace(-3, 1, 30)
+    D = rng.dirichlet(np.ones(4), 400)
+    l2 = 1e-3
+    hessp = maxent_kl_hessp_operator(X, l2)
+    results = {
+        name: minimize_trust_newton(
+            lambda w: maxent_kl_loss_grad(w, X, D, l2),
+            hessp,
+            np.zeros(120),
+            max_iter=500,
+            tol=1e-8,
+            owner="test",
+            max_cg=200,
+            precondition=precondition,
+        )
+        for name, precondition in (("plain", None), ("diagonal", hessp.diagonal))
+    }
+    assert results["plain"].converged and results["diagonal"].converged
+    np.testing.assert_allclose(results["diagonal"].x, results["plain"].x, atol=1e-5)
+    assert results["diagonal"].n_hessp * 2 < results["plain"].n_hessp
+
+
+def test_newton_without_early_stopping_is_preconditioned(well_posed, monkeypatch):
+    from ldlkit.linear import _maxent
+
+    seen = []
+    original = _maxent.minimize_trust_newton
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("precondition") is not None)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(_maxent, "minimize_trust_newton", spy)
+    X, D = well_posed
+    SABFGS(early_stopping=False, alpha=1e-3).fit(X, D)
+    SABFGS(random_state=0).fit(X, D)
+    assert seen == [True, False]
+
+
 def test_early_stopping_keeps_the_best_held_out_iterate(well_posed):
     X, D = well_posed
     est = SABFGS(random_state=0).fit(X, D)

@@ -171,6 +171,7 @@ def minimize_trust_newton(
     callback: Callable[[np.ndarray], None] | None = None,
     cg_tol: float = 0.1,
     max_cg: int = 50,
+    precondition: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> OptimizeResult:
     """Minimise a smooth function by trust-region Newton-CG; warn when it stops short.
 
@@ -207,6 +208,14 @@ def minimize_trust_newton(
         Relative residual at which conjugate gradients stop.
     max_cg : int, default=50
         Most conjugate-gradient steps (Hessian-vector products) per Newton iteration.
+    precondition : callable, optional
+        ``precondition(x) -> m``, a positive diagonal preconditioner (e.g. the Hessian's
+        diagonal) at ``x``, shape ``(n_params,)``. Conjugate gradients then run on the
+        problem scaled by ``m ** 0.5`` and the trust region is measured in the norm
+        ``|s|_m = (s . m s) ** 0.5`` (Steihaug 1983; LIBLINEAR's preconditioned TRON, Hsia,
+        Chiang & Lin 2018), with initial radius ``|g|_{1/m}`` (the length of the
+        preconditioned gradient step); without it the radius starts at 1 in the Euclidean
+        norm.
 
     Returns
     -------
@@ -223,7 +232,7 @@ def minimize_trust_newton(
     (True, True)
     """
     x = np.array(x0, dtype=np.float64, copy=True)
-    radius = 1.0
+    radius = None
     status, message, nit, n_hessp = 1, "iteration limit reached", 0, 0
     with limit_solver_blas():  # single-threaded BLAS by default: see ldlkit._blas
         f, g = fun_grad(x)
@@ -232,15 +241,18 @@ def minimize_trust_newton(
             if g_norm <= tol:
                 status, message, nit = 0, "gradient norm below tol", nit - 1
                 break
+            m = None if precondition is None else _positive_diagonal(precondition(x))
+            if radius is None:
+                radius = 1.0 if m is None else float(np.sqrt(g @ (g / m)))
             step, model_step, on_boundary, used = _steihaug_cg(
-                lambda v, x=x: hessp(x, v), g, radius, cg_tol * g_norm, max_cg
+                lambda v, x=x: hessp(x, v), g, radius, cg_tol * g_norm, max_cg, m
             )
             n_hessp += used
             predicted = -float(g @ step + 0.5 * (step @ model_step))
             f_new, g_new = fun_grad(x + step)
             ratio = (f - f_new) / predicted if predicted > 0 else -np.inf
             if ratio < 0.25:
-                radius = 0.25 * float(np.linalg.norm(step))
+                radius = 0.25 * _norm(step, m)
             elif ratio > 0.75 and on_boundary:
                 radius = 2.0 * radius
             if ratio > 1e-4:
@@ -251,7 +263,7 @@ def minimize_trust_newton(
                     except StopIteration:
                         status, message = 99, "stopped by the callback"
                         break
-            if radius <= 1e-12 * max(1.0, float(np.linalg.norm(x))):
+            if radius <= 1e-12 * max(1.0, _norm(x, m)):
                 status, message = 2, "trust region collapsed: no decrease found"
                 break
     result = OptimizeResult(
@@ -276,42 +288,64 @@ def minimize_trust_newton(
     return result
 
 
-def _steihaug_cg(hessp, g: np.ndarray, radius: float, residual_tol: float, max_cg: int):
-    """Approximate ``argmin g.s + s.H s / 2`` over ``|s| <= radius`` (Steihaug-Toint CG).
+def _steihaug_cg(
+    hessp, g: np.ndarray, radius: float, residual_tol: float, max_cg: int, m=None
+):
+    """Approximate ``argmin g.s + s.H s / 2`` over ``|s|_m <= radius`` (Steihaug-Toint CG).
 
-    Returns ``(s, H s, on_boundary, hessian_products)``.
+    ``m``: a positive diagonal preconditioner (None: the identity), which also defines the
+    trust region's norm. Returns ``(s, H s, on_boundary, hessian_products)``.
     """
     z = np.zeros_like(g)
     Hz = np.zeros_like(g)
     r = g.copy()
-    d = -r
-    rr = float(r @ r)
+    y = r if m is None else r / m
+    d = -y
+    ry = float(r @ y)
     used = 0
     for _ in range(max(1, int(max_cg))):
         Hd = hessp(d)
         used += 1
         curvature = float(d @ Hd)
         if curvature <= 0:
-            tau = _to_boundary(z, d, radius)
+            tau = _to_boundary(z, d, radius, m)
             return z + tau * d, Hz + tau * Hd, True, used
-        alpha = rr / curvature
+        alpha = ry / curvature
         z_next = z + alpha * d
-        if float(np.linalg.norm(z_next)) >= radius:
-            tau = _to_boundary(z, d, radius)
+        if _norm(z_next, m) >= radius:
+            tau = _to_boundary(z, d, radius, m)
             return z + tau * d, Hz + tau * Hd, True, used
         z, Hz = z_next, Hz + alpha * Hd
         r = r + alpha * Hd
-        rr_next = float(r @ r)
-        if np.sqrt(rr_next) <= residual_tol:
+        if float(np.linalg.norm(r)) <= residual_tol:
             break
-        d = -r + (rr_next / rr) * d
-        rr = rr_next
+        y = r if m is None else r / m
+        ry_next = float(r @ y)
+        d = -y + (ry_next / ry) * d
+        ry = ry_next
     return z, Hz, False, used
 
 
-def _to_boundary(z: np.ndarray, d: np.ndarray, radius: float) -> float:
-    """The ``tau >= 0`` with ``|z + tau d| = radius`` (``|z| < radius``)."""
-    a, b, c = float(d @ d), 2.0 * float(z @ d), float(z @ z) - radius * radius
+def _norm(v: np.ndarray, m=None) -> float:
+    """``|v|`` or, with a diagonal ``m``, ``(v . m v) ** 0.5``."""
+    return float(np.linalg.norm(v)) if m is None else float(np.sqrt(v @ (m * v)))
+
+
+def _positive_diagonal(m: np.ndarray) -> np.ndarray:
+    """A diagonal preconditioner with its zero (or tiny) entries raised to 1e-10 of the largest.
+
+    An all-zero feature column has a zero Hessian diagonal (without a penalty); its gradient
+    entries are zero too, so the floor only keeps the division finite.
+    """
+    m = np.asarray(m, dtype=np.float64)
+    top = float(m.max()) if m.size else 0.0
+    return np.maximum(m, 1e-10 * top) if top > 0 else np.ones_like(m)
+
+
+def _to_boundary(z: np.ndarray, d: np.ndarray, radius: float, m=None) -> float:
+    """The ``tau >= 0`` with ``|z + tau d|_m = radius`` (``|z|_m < radius``)."""
+    md = d if m is None else m * d
+    a, b, c = float(d @ md), 2.0 * float(z @ md), _norm(z, m) ** 2 - radius * radius
     return (-b + np.sqrt(max(b * b - 4.0 * a * c, 0.0))) / (2.0 * a)
 
 
