@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import Interval
 from .._blas import single_threaded_fit
 from ..base import BaseLDL
 from ._maxent import softmax_backward
-from ._solvers import decrease_stop_options, minimize_lbfgs, with_intercept
+from ._solvers import decrease_stop_options, minimize_lbfgs, sparse_design, with_intercept
 
 __all__ = ["LALOT", "sinkhorn"]
 
@@ -213,7 +213,7 @@ class LALOT(BaseLDL):
     # -- training ---------------------------------------------------------------------------------
     @single_threaded_fit
     def _fit(self, X: np.ndarray, D: np.ndarray) -> None:
-        X1 = with_intercept(X)
+        X1 = sparse_design(with_intercept(X))  # CSR when mostly zeros: the same products
         prior = D.T @ D
         self.prior_kernel_ = prior / prior.max()
         K = self.prior_kernel_.copy()

@@ -13,7 +13,13 @@ from sklearn.utils._param_validation import Interval
 
 from ._linear_base import _LinearLDL
 from ._maxent import kl_divergence_rows, maxent_log_predict, maxent_predict, softmax_backward
-from ._solvers import AdmmStopping, minimize_lbfgs, row_shrink, singular_value_shrink
+from ._solvers import (
+    AdmmStopping,
+    minimize_lbfgs,
+    row_shrink,
+    singular_value_shrink,
+    sparse_design,
+)
 
 __all__ = ["LDLLCLR", "lclr_w_loss_grad", "local_label_distances"]
 
@@ -188,6 +194,7 @@ class LDLLCLR(_LinearLDL):
     def _fit_design(self, X1: np.ndarray, D: np.ndarray) -> np.ndarray:
         n, d = X1.shape
         n_labels = D.shape[1]
+        X1 = sparse_design(X1)  # CSR when mostly zeros: the same products, cheaper
         n_clusters = min(self.n_clusters, n)
         clusters = KMeans(
             n_clusters=n_clusters, n_init=10, random_state=self.random_state

@@ -6,11 +6,12 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval
 
 from ._linear_base import _LinearLDL
-from ._solvers import AdmmStopping, row_shrink, soft_threshold
+from ._solvers import AdmmStopping, row_shrink, soft_threshold, sparse_design
 
 __all__ = ["LDLSF", "project_rows_to_simplex", "label_correlation_laplacian"]
 
@@ -159,9 +160,11 @@ class LDLSF(_LinearLDL):
         n, d = X1.shape
         n_labels = D.shape[1]
         C = label_correlation_laplacian(D)
-        gram_values, gram_vectors = np.linalg.eigh(X1.T @ X1)
+        X1 = sparse_design(X1)  # CSR when mostly zeros: the same products, cheaper
+        gram = X1.T @ X1
+        gram_values, gram_vectors = np.linalg.eigh(gram.toarray() if sp.issparse(gram) else gram)
         gram_values = np.maximum(gram_values, 0.0)  # round-off below zero
-        XtD, Xt1 = X1.T @ D, X1.sum(axis=0)
+        XtD, Xt1 = X1.T @ D, np.asarray(X1.sum(axis=0)).ravel()
         mask = self._penalty_mask(d)  # the intercept row is not shrunk
         rho = float(self.rho)
 

@@ -163,6 +163,9 @@ class LDLLRR(_LinearLDL):
     np.int64(0)
     """
 
+    #: the Newton solver's Hessian is a model (the KL term's): no diagonal preconditioner
+    _exact_hessian = False
+
     _parameter_constraints = {
         "lam": [Interval(Real, 0, None, closed="left")],
         "beta": [Interval(Real, 0, None, closed="left")],
@@ -231,7 +234,7 @@ class LDLLRR(_LinearLDL):
             X1,
             D,
             objective,
-            lambda X: maxent_kl_hessp_operator(X, self.beta / X.shape[0] * mask),
+            lambda X, D_fit: maxent_kl_hessp_operator(X, self.beta / X.shape[0] * mask),
         )
 
     def _predict_design(self, X1: np.ndarray) -> np.ndarray:

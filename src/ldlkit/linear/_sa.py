@@ -146,7 +146,7 @@ class SABFGS(_LinearLDL):
             X1,
             D,
             lambda Xf, Df: _kl_objective(Xf, Df, l2),
-            lambda Xf: maxent_kl_hessp_operator(Xf, l2),
+            lambda Xf, Df: maxent_kl_hessp_operator(Xf, l2),
         )
         return W
 

@@ -17,6 +17,13 @@ The pieces, each small on purpose:
     maximum-entropy models reach a given loss in tens of iterations where L-BFGS takes
     hundreds. Same BLAS pinning and warning as ``minimize_lbfgs``.
 
+``sparse_design(X)``
+    The design as a CSR matrix when at most a tenth of its entries are non-zero (Movie's
+    features: 1.1 %), else unchanged: the solvers touch the features only through ``X @ W``
+    and ``X.T @ G`` with a few label columns, which then cost ``nnz * n_labels`` instead of
+    ``n * d * n_labels`` (on Movie 0.5 ms instead of 90-160 ms per product, one thread). The
+    results are the same up to the order of the floating-point sums.
+
 ``ValidationStop``
     Early stopping on held-out rows, as a solver callback: after every accepted step the
     validation loss is computed; the solver is stopped when it has not improved for
@@ -45,6 +52,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import OptimizeResult, minimize
 from sklearn.exceptions import ConvergenceWarning
 
@@ -57,6 +65,8 @@ __all__ = [
     "kmeans_labels",
     "decrease_stop_options",
     "with_intercept",
+    "sparse_design",
+    "SPARSE_DESIGN_DENSITY",
     "AdmmStopping",
     "soft_threshold",
     "row_shrink",
@@ -288,9 +298,7 @@ def minimize_trust_newton(
     return result
 
 
-def _steihaug_cg(
-    hessp, g: np.ndarray, radius: float, residual_tol: float, max_cg: int, m=None
-):
+def _steihaug_cg(hessp, g: np.ndarray, radius: float, residual_tol: float, max_cg: int, m=None):
     """Approximate ``argmin g.s + s.H s / 2`` over ``|s|_m <= radius`` (Steihaug-Toint CG).
 
     ``m``: a positive diagonal preconditioner (None: the identity), which also defines the
@@ -441,6 +449,23 @@ def decrease_stop_options(tol: float) -> dict:
 def with_intercept(X: np.ndarray) -> np.ndarray:
     """``[X, 1]``: the design with a constant column appended."""
     return np.hstack([X, np.ones((X.shape[0], 1))])
+
+
+#: Largest share of non-zero entries at which :func:`sparse_design` stores a design as CSR.
+SPARSE_DESIGN_DENSITY = 0.1
+
+
+def sparse_design(X):
+    """``X`` as a CSR matrix when at most ``SPARSE_DESIGN_DENSITY`` of it is non-zero.
+
+    For the solvers' products with a few label columns (see the module docstring); a dense
+    design is returned as it is, a sparse one as CSR.
+    """
+    if sp.issparse(X):
+        return sp.csr_matrix(X)
+    if X.size and np.count_nonzero(X) <= SPARSE_DESIGN_DENSITY * X.size:
+        return sp.csr_matrix(X)
+    return X
 
 
 def kmeans_labels(Z: np.ndarray, n_clusters: int, random_state) -> np.ndarray:
