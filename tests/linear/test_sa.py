@@ -116,7 +116,7 @@ def test_diagonal_preconditioner_reaches_the_same_optimum_with_fewer_products():
     assert results["diagonal"].n_hessp * 2 < results["plain"].n_hessp
 
 
-def test_newton_without_early_stopping_is_preconditioned(well_posed, monkeypatch):
+def test_newton_is_preconditioned_only_when_asked(well_posed, monkeypatch):
     from ldlkit.linear import _maxent
 
     seen = []
@@ -129,8 +129,10 @@ def test_newton_without_early_stopping_is_preconditioned(well_posed, monkeypatch
     monkeypatch.setattr(_maxent, "minimize_trust_newton", spy)
     X, D = well_posed
     SABFGS(early_stopping=False, alpha=1e-3).fit(X, D)
-    SABFGS(random_state=0).fit(X, D)
-    assert seen == [True, False]
+    asked = SABFGS(early_stopping=False, alpha=1e-3)
+    asked._precondition = True
+    asked.fit(X, D)
+    assert seen == [False, True]
 
 
 def test_early_stopping_keeps_the_best_held_out_iterate(well_posed):

@@ -163,9 +163,6 @@ class LDLLRR(_LinearLDL):
     np.int64(0)
     """
 
-    #: the Newton solver's Hessian is a model (the KL term's): no diagonal preconditioner
-    _exact_hessian = False
-
     _parameter_constraints = {
         "lam": [Interval(Real, 0, None, closed="left")],
         "beta": [Interval(Real, 0, None, closed="left")],
