@@ -164,3 +164,17 @@ def test_bad_input_is_refused(cls, data):
         cls().fit(X, D * 2)
     with pytest.raises(ValueError):
         cls().fit(X[:-1], D)
+
+
+def test_ldlm_gradient_descent_takes_fixed_steps(data):
+    X, D = data
+    one = LDLM(solver="gd", max_iter=1, learning_rate=0.01).fit(X, D)
+    grad = LDLM().objective(X, D)(np.zeros(X.shape[1] * D.shape[1]))[1]
+    np.testing.assert_allclose(one.coef_.ravel(), -0.01 * grad)
+    model = LDLM(solver="gd", max_iter=200, learning_rate=0.01)
+    fun = model.objective(X, D)
+    values = [
+        fun(LDLM(solver="gd", max_iter=k, learning_rate=0.01).fit(X, D).coef_.ravel())[0]
+        for k in (0 + 1, 50, 200)
+    ]
+    assert values[2] < values[0]
