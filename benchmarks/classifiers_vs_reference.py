@@ -37,7 +37,10 @@ METHODS = {
     "WInLDL (40% missing)": ("ldlkit.incomplete", "WInLDL", "WInLDL", True),
 }
 # ldlkit with other parameters, paired with the reference run of the base method
-VARIANTS = {"LDLM [solver=gd, 1000 steps]": ("LDLM", {"solver": "gd", "max_iter": 1000})}
+VARIANTS = {
+    "LDLM [solver=gd, 1000 steps]": ("LDLM", {"solver": "gd", "max_iter": 1000}),
+    "WInLDL (40% missing) [z_step=exact]": ("WInLDL (40% missing)", {"z_step": "exact"}),
+}
 CLASSIFICATION = ["error_probability", "top1_accuracy"]
 PAIRED = ("kl_divergence", "cosine", "error_probability")
 
