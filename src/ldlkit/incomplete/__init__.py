@@ -2,6 +2,7 @@
 
 * :class:`IncomLDL` — trace-norm regularised least squares on the known degrees (Xu & Zhou
   2017).
+* :class:`WInLDL` — weighted squared error on the simplex, no regulariser (Li & Chen 2023).
 
 Every learner here takes ``fit(X, D, observed=mask)``; ``fit(X, D)`` is ordinary LDL.
 :func:`ldlkit.simulation.random_missing` hides degrees of complete data, and
@@ -13,5 +14,6 @@ from __future__ import annotations
 
 from ._base import BaseIncompleteLDL
 from ._incomldl import IncomLDL
+from ._winldl import WInLDL
 
-__all__ = ["BaseIncompleteLDL", "IncomLDL"]
+__all__ = ["BaseIncompleteLDL", "IncomLDL", "WInLDL"]
