@@ -658,13 +658,16 @@ class TorchMixin:
         validation: Sequence[np.ndarray] | None = None,
         validation_score: Callable | None = None,
         max_epochs: int | None = None,
+        extend_rows: Callable[[list], Sequence] | None = None,
         **train_options,
     ) -> None:
         """Train (``build`` given: a new module from ``build()``) or continue training.
 
         Sets ``module_``, ``optimizer_``, ``history_`` and ``device_``; runs under
         :func:`local_seed` from ``random_state`` (continuations restore the RNG state where the
-        previous call left it, so fit + partial_fit is reproducible too).
+        previous call left it, so fit + partial_fit is reproducible too). ``extend_rows``
+        (``tensors -> tensors``) may append per-row tensors computed once from the training
+        tensors (e.g. a loss's target-only terms); batches then carry their rows too.
         """
         torch = require_torch(type(self).__name__)
         if build is not None:
@@ -679,6 +682,9 @@ class TorchMixin:
                 self.history_ = TrainingHistory()
                 self._train_extra = {}
             tensors = [self._to_tensor(a) for a in arrays]
+            if extend_rows is not None:
+                with torch.no_grad():
+                    tensors = list(extend_rows(tensors))
             held_out = None if validation is None else [self._to_tensor(a) for a in validation]
             train(
                 self.module_,
@@ -696,7 +702,6 @@ class TorchMixin:
                 **train_options,
             )
             self._rng_state = _rng_state(self.device_)
-        del torch
 
     def _to_tensor(self, array: np.ndarray):
         import torch
