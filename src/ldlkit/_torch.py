@@ -216,12 +216,13 @@ def clip_gradients(parameters, max_norm: float) -> float:
     if not all(
         type(g) is torch.Tensor and g.device == first.device and g.dtype == first.dtype
         for g in grads
-    ) or not hasattr(torch.nn.utils, "clip_grads_with_norm_"):
+    ):
         return float(torch.nn.utils.clip_grad_norm_(parameters, max_norm))
+    # torch's _get_total_norm and _clip_grads_with_norm_ for one device and dtype
     total = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads, 2.0)), 2.0)
-    coefficient = torch.clamp(max_norm / (total + 1e-6), max=1.0)
+    coefficient = torch.clamp(float(max_norm) / (total + 1e-6), max=1.0)
     if not bool(coefficient >= 1.0):  # NaN norms scale too, as torch's function does
-        torch.nn.utils.clip_grads_with_norm_(parameters, max_norm, total)
+        torch._foreach_mul_(grads, coefficient)
     return float(total)
 
 
@@ -526,6 +527,7 @@ def train(
     parameters = list(module.parameters())
     optimizer_step = _FusedAdamStep.build(optimizer) or optimizer.step
     plain_zero_grad = type(optimizer).zero_grad is torch.optim.Optimizer.zero_grad
+    set_mode = _mode_switch(module)
     epochs = range(history.n_epochs, history.n_epochs + max_epochs)
     if progress:
         from tqdm.auto import tqdm
@@ -533,7 +535,7 @@ def train(
         epochs = tqdm(epochs, desc=description, leave=False)
     for epoch in epochs:
         state.epoch = epoch
-        module.train()
+        set_mode(True)
         started = time.perf_counter()
         total, seen = 0.0, 0
         for index in _batches(n, batch_size, shuffle, tensors[0].device):
@@ -571,7 +573,7 @@ def train(
                 on_batch_end(state)
         record = {"epoch": epoch + 1, "train_loss": total / seen}
         if use_validation:
-            module.eval()
+            set_mode(False)
             with torch.inference_mode():
                 score = float(validation_score(module, validation))
             record["val_score"] = score
@@ -593,6 +595,21 @@ def train(
         module.load_state_dict(best_weights)
     module.eval()
     return history
+
+
+def _mode_switch(module) -> Callable[[bool], None]:
+    """``module.train(mode)``; when no submodule overrides ``train``, as setting every
+    submodule's ``training`` flag directly (what ``nn.Module.train`` does, without recursion)."""
+    torch = require_torch()
+    modules = list(module.modules())
+    if any(type(m).train is not torch.nn.Module.train for m in modules):
+        return module.train
+
+    def set_mode(training: bool) -> None:
+        for m in modules:
+            m.training = training
+
+    return set_mode
 
 
 def _keep_weights(module, kept: dict | None) -> dict:
