@@ -16,7 +16,8 @@ What it gives a network estimator:
 * :func:`training_threads` / :func:`limit_torch_threads` — torch's intra-op thread count while
   training and predicting (one thread by default, ``LDLKIT_TORCH_THREADS`` changes it);
 * :func:`fast_optimizer_options` — the fused (or foreach) implementation of torch's optimisers;
-* :class:`AdaptiveGradientClipper` — RDA's gradient clipping (a multiple of recent norms);
+* :class:`AdaptiveGradientClipper` — RDA's gradient clipping (a multiple of recent norms), and
+  :func:`clip_gradients`, ``clip_grad_norm_``'s result with less work per step;
 * :class:`TorchMixin` — the estimator glue: common parameters and their constraints, the training
   call under :func:`local_seed`, batched prediction without gradients, and pickling that reloads a
   CUDA-trained model on a CPU-only machine; :class:`TorchLDLMixin` adds ``_fit``/``_partial_fit``/
