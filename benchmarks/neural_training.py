@@ -12,10 +12,17 @@ timing is taken while another workload keeps the cores busy. ``--threads`` sets
 ``LDLKIT_TORCH_THREADS`` for the children (default: the library's default, one thread; 0 leaves
 torch at its own default, one thread per core). ``--folds`` measures fewer folds.
 
+``--baseline-src DIR`` compares two versions of ldlkit on a loaded machine: for ``--rounds``
+rounds, each method runs once with ``DIR`` (another checkout's ``src``) first on ``PYTHONPATH``
+and once with this checkout's ``src``, alternately, and the JSON records both CPU times per round
+and their ratio (CPU seconds, not wall times, are comparable under load).
+
 Run::
 
     nice python benchmarks/neural_training.py [--methods RDA DILDL AMEMA] [--burn 2]
         [--threads 0] [--folds 1] [--out benchmarks/results/neural_training.json]
+    nice python benchmarks/neural_training.py --folds 2 --rounds 3 --baseline-src OTHER/src \
+        --out benchmarks/results/neural_training_ab.json
 """
 
 from __future__ import annotations
@@ -111,11 +118,15 @@ def main(argv=None) -> int:
     parser.add_argument("--folds", type=int, default=10)
     parser.add_argument("--burn", type=int, default=0)
     parser.add_argument("--out", default="benchmarks/results/neural_training.json")
+    parser.add_argument("--baseline-src", default=None)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--one", nargs=2, metavar=("METHOD", "DEVICE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:  # child process: one method, fresh memory accounting
         print(json.dumps(run_one(*args.one, args.folds)))
         return 0
+    if args.baseline_src:
+        return compare(args)
     import torch
 
     devices = args.devices or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
@@ -174,6 +185,69 @@ def main(argv=None) -> int:
             "machine the wall time of a one-thread fit is close to them."
         ),
         "results": rows,
+    }
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, indent=2) + "\n")
+    print(f"wrote {out}")
+    return 0
+
+
+def compare(args) -> int:
+    """Alternate the children between ``--baseline-src`` and this checkout's ``src``."""
+    here = str(Path(__file__).resolve().parents[1] / "src")
+    sources = {"baseline": str(Path(args.baseline_src).resolve()), "this": here}
+    rounds = []
+    for round_index in range(args.rounds):
+        row = {"round": round_index + 1}
+        for side, src in sources.items():
+            env = dict(os.environ, PYTHONPATH=src)
+            for method in args.methods:
+                load_before = os.getloadavg()
+                child = subprocess.run(
+                    [sys.executable, __file__, "--one", method, "cpu", "--folds", str(args.folds)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    env=env,
+                )
+                result = json.loads(child.stdout.strip().splitlines()[-1])
+                row[f"{side}_{method}_fit_cpu_seconds"] = result["total_fit_cpu_seconds"]
+                row[f"{side}_{method}_test_kl_per_fold"] = result["test_kl_per_fold"]
+                row[f"{side}_{method}_load_average_before"] = load_before
+            row[f"{side}_fit_cpu_seconds"] = sum(
+                row[f"{side}_{m}_fit_cpu_seconds"] for m in args.methods
+            )
+        row["cpu_ratio_this_over_baseline"] = (
+            row["this_fit_cpu_seconds"] / row["baseline_fit_cpu_seconds"]
+        )
+        rounds.append(row)
+        print(
+            f"round {round_index + 1}: baseline {row['baseline_fit_cpu_seconds']:.1f} CPU s, "
+            f"this {row['this_fit_cpu_seconds']:.1f} CPU s, "
+            f"ratio {row['cpu_ratio_this_over_baseline']:.3f}",
+            flush=True,
+        )
+    per_method = {
+        m: sum(r[f"this_{m}_fit_cpu_seconds"] for r in rounds)
+        / sum(r[f"baseline_{m}_fit_cpu_seconds"] for r in rounds)
+        for m in args.methods
+    }
+    document = {
+        "benchmark": "neural_training A/B",
+        "dataset": f"Movie ILDL folds, first {args.folds}",
+        "baseline_src": sources["baseline"],
+        "this_src": "this checkout's src",
+        "cpu_count": os.cpu_count(),
+        "load_average_end": os.getloadavg(),
+        "note": (
+            "CPU seconds (process time) of the fits, each method in a fresh process, the two "
+            "versions alternating; on a loaded machine only the ratios are meaningful."
+        ),
+        "cpu_ratio_total": sum(r["this_fit_cpu_seconds"] for r in rounds)
+        / sum(r["baseline_fit_cpu_seconds"] for r in rounds),
+        "cpu_ratio_per_method": per_method,
+        "rounds": rounds,
     }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

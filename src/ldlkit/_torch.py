@@ -16,7 +16,8 @@ What it gives a network estimator:
 * :func:`training_threads` / :func:`limit_torch_threads` — torch's intra-op thread count while
   training and predicting (one thread by default, ``LDLKIT_TORCH_THREADS`` changes it);
 * :func:`fast_optimizer_options` — the fused (or foreach) implementation of torch's optimisers;
-* :class:`AdaptiveGradientClipper` — RDA's gradient clipping (a multiple of recent norms);
+* :class:`AdaptiveGradientClipper` — RDA's gradient clipping (a multiple of recent norms), and
+  :func:`clip_gradients`, ``clip_grad_norm_``'s result with less work per step;
 * :class:`TorchMixin` — the estimator glue: common parameters and their constraints, the training
   call under :func:`local_seed`, batched prediction without gradients, and pickling that reloads a
   CUDA-trained model on a CPU-only machine; :class:`TorchLDLMixin` adds ``_fit``/``_partial_fit``/
@@ -74,6 +75,7 @@ __all__ = [
     "TrainState",
     "TrainingHistory",
     "check_device",
+    "clip_gradients",
     "fast_optimizer_options",
     "limit_torch_threads",
     "local_seed",
@@ -191,12 +193,155 @@ class AdaptiveGradientClipper:
         self.recent: list[float] = [math.inf]
 
     def __call__(self, parameters) -> float:
-        torch = require_torch()
         bound = max(self.recent)
-        norm = float(torch.nn.utils.clip_grad_norm_(parameters, bound * self.factor))
+        norm = clip_gradients(parameters, bound * self.factor)
         self.recent.append(min(norm, bound * 2.0, self.cap))
         del self.recent[: -self.window]
         return norm
+
+
+def clip_gradients(parameters, max_norm: float) -> float:
+    """``torch.nn.utils.clip_grad_norm_(parameters, max_norm)`` with less overhead; the norm.
+
+    The same result to the bit: the global 2-norm of the gradients (per-tensor norms with
+    ``torch._foreach_norm``, then the norm of those) and, when ``max_norm / (norm + 1e-6)`` is
+    below 1, the gradients scaled by it. Scaling by exactly 1 is skipped (it changes nothing),
+    which is most steps. Gradients on several devices or dtypes go through torch's function.
+    """
+    torch = require_torch()
+    parameters = list(parameters)
+    grads = [p.grad for p in parameters if p.grad is not None]
+    if not grads:
+        return 0.0
+    first = grads[0]
+    if not all(
+        type(g) is torch.Tensor and g.device == first.device and g.dtype == first.dtype
+        for g in grads
+    ):
+        return float(torch.nn.utils.clip_grad_norm_(parameters, max_norm))
+    # torch's _get_total_norm and _clip_grads_with_norm_ for one device and dtype
+    total = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads, 2.0)), 2.0)
+    coefficient = torch.clamp(float(max_norm) / (total + 1e-6), max=1.0)
+    if not bool(coefficient >= 1.0):  # NaN norms scale too, as torch's function does
+        torch._foreach_mul_(grads, coefficient)
+    return float(total)
+
+
+class _FusedAdamStep:
+    """``optimizer.step()`` of a CPU torch Adam/AdamW with ``fused=True``, without the Python
+    wrapping around its kernel (profiler ranges, hooks, per-step dynamo checks, regrouping).
+
+    It calls the same kernel (``torch._fused_adamw_`` / ``torch._fused_adam_``) with the same
+    arguments after the same step-count increment, and creates missing state as torch does, so
+    parameters and optimizer state are bit-identical to ``optimizer.step()``. :meth:`build`
+    returns None (use ``optimizer.step()``) for anything else: another optimizer class or a
+    subclass, a step patched on the instance (learning-rate schedulers do that), step hooks,
+    gradient scaling, tensor learning rates or betas, capturable/differentiable groups,
+    complex or mixed-device parameters, GPU tensors, or a torch without these kernels.
+    """
+
+    def __init__(self, optimizer, scalar_dtype) -> None:
+        self.optimizer = optimizer
+        self.scalar_dtype = scalar_dtype
+
+    @classmethod
+    def build(cls, optimizer) -> _FusedAdamStep | None:
+        torch = require_torch()
+        try:
+            from torch.optim import optimizer as optimizer_module
+
+            scalar_dtype = optimizer_module._get_scalar_dtype(is_fused=True)
+        except (ImportError, AttributeError, TypeError):
+            return None
+        if type(optimizer) not in (torch.optim.Adam, torch.optim.AdamW):
+            return None
+        if "step" in vars(optimizer) or cls._hooked(optimizer):
+            return None
+        if getattr(optimizer, "grad_scale", None) is not None:
+            return None
+        if getattr(optimizer, "found_inf", None) is not None:
+            return None
+        if not (hasattr(torch, "_fused_adamw_") and hasattr(torch, "_fused_adam_")):
+            return None
+        for group in optimizer.param_groups:
+            if not group.get("fused") or group.get("capturable") or group.get("differentiable"):
+                return None
+            if "decoupled_weight_decay" not in group or torch.is_tensor(group["lr"]):
+                return None
+            if any(torch.is_tensor(beta) for beta in group["betas"]):
+                return None
+            for p in group["params"]:
+                if type(p) is not torch.nn.Parameter or p.device.type != "cpu":
+                    return None
+                if p.dtype != torch.float32:
+                    return None
+        return cls(optimizer, scalar_dtype)
+
+    @staticmethod
+    def _hooked(optimizer) -> bool:
+        from torch.optim import optimizer as optimizer_module
+
+        return bool(
+            getattr(optimizer, "_optimizer_step_pre_hooks", None)
+            or getattr(optimizer, "_optimizer_step_post_hooks", None)
+            or getattr(optimizer_module, "_global_optimizer_pre_hooks", None)
+            or getattr(optimizer_module, "_global_optimizer_post_hooks", None)
+        )
+
+    def __call__(self) -> None:
+        torch = require_torch()
+        optimizer = self.optimizer
+        if self._hooked(optimizer):  # hooks registered since build: torch's path runs them
+            optimizer.step()
+            return
+        states = optimizer.state
+        with torch.no_grad():
+            for group in optimizer.param_groups:
+                params = [p for p in group["params"] if p.grad is not None]
+                if not params:
+                    continue
+                amsgrad = group["amsgrad"]
+                grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps = [], [], [], [], []
+                for p in params:
+                    state = states[p]
+                    if len(state) == 0:  # torch's lazy initialisation (Adam._init_group)
+                        state["step"] = torch.zeros((), dtype=self.scalar_dtype, device=p.device)
+                        state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                        state["exp_avg_sq"] = torch.zeros_like(
+                            p, memory_format=torch.preserve_format
+                        )
+                        if amsgrad:
+                            state["max_exp_avg_sq"] = torch.zeros_like(
+                                p, memory_format=torch.preserve_format
+                            )
+                    grads.append(p.grad)
+                    exp_avgs.append(state["exp_avg"])
+                    exp_avg_sqs.append(state["exp_avg_sq"])
+                    if amsgrad:
+                        max_exp_avg_sqs.append(state["max_exp_avg_sq"])
+                    steps.append(state["step"])
+                torch._foreach_add_(steps, 1)
+                kernel = (
+                    torch._fused_adamw_ if group["decoupled_weight_decay"] else torch._fused_adam_
+                )
+                beta1, beta2 = group["betas"]
+                kernel(
+                    params,
+                    grads,
+                    exp_avgs,
+                    exp_avg_sqs,
+                    max_exp_avg_sqs,
+                    steps,
+                    amsgrad=amsgrad,
+                    lr=group["lr"],
+                    beta1=float(beta1),
+                    beta2=float(beta2),
+                    weight_decay=group["weight_decay"],
+                    eps=group["eps"],
+                    maximize=group["maximize"],
+                    grad_scale=None,
+                    found_inf=None,
+                )
 
 
 # -- devices and seeds -------------------------------------------------------------------------
@@ -378,6 +523,12 @@ def train(
     use_validation = validation is not None and validation_score is not None
     best_weights = None
     since_best = 0
+    # the per-step work of torch's generic paths, done once or more directly (same numbers):
+    # the parameter list, the optimiser's kernel call, setting gradients to None, one .item()
+    parameters = list(module.parameters())
+    optimizer_step = _FusedAdamStep.build(optimizer) or optimizer.step
+    plain_zero_grad = type(optimizer).zero_grad is torch.optim.Optimizer.zero_grad
+    set_mode = _mode_switch(module)
     epochs = range(history.n_epochs, history.n_epochs + max_epochs)
     if progress:
         from tqdm.auto import tqdm
@@ -385,44 +536,51 @@ def train(
         epochs = tqdm(epochs, desc=description, leave=False)
     for epoch in epochs:
         state.epoch = epoch
-        module.train()
+        set_mode(True)
         started = time.perf_counter()
         total, seen = 0.0, 0
         for index in _batches(n, batch_size, shuffle, tensors[0].device):
-            batch = tuple(t[index] for t in tensors)
+            batch = tuple(t.index_select(0, index) for t in tensors)
             state.batch = batch
-            optimizer.zero_grad(set_to_none=True)
+            if plain_zero_grad:
+                for group in optimizer.param_groups:
+                    for p in group["params"]:
+                        p.grad = None
+            else:
+                optimizer.zero_grad(set_to_none=True)
             loss = loss_fn(module, batch, state)
-            if not torch.isfinite(loss):
+            value = float(loss.detach())
+            if not math.isfinite(value):
                 raise FloatingPointError(
-                    f"{description}: the loss became {loss.item()} at epoch {epoch + 1}, step "
+                    f"{description}: the loss became {value} at epoch {epoch + 1}, step "
                     f"{history.n_steps + 1}; lower the learning rate or scale the features."
                 )
-            if unit_loss and float(loss.detach()) != 0.0:
+            if unit_loss and value != 0.0:
                 (loss / loss.detach()).backward()
             else:
                 loss.backward()
             if callable(clip_grad_norm):
-                clip_grad_norm(module.parameters())
+                clip_grad_norm(parameters)
             elif clip_grad_norm is not None:
-                torch.nn.utils.clip_grad_norm_(module.parameters(), clip_grad_norm)
-            optimizer.step()
+                clip_gradients(parameters, clip_grad_norm)
+            optimizer_step()
             history.n_steps += 1
             state.step = history.n_steps
-            state.loss = float(loss.detach())
-            total += state.loss * len(index)
-            seen += len(index)
+            state.loss = value
+            rows = int(index.shape[0])
+            total += value * rows
+            seen += rows
             if on_batch_end is not None:
                 on_batch_end(state)
         record = {"epoch": epoch + 1, "train_loss": total / seen}
         if use_validation:
-            module.eval()
-            with torch.no_grad():
+            set_mode(False)
+            with torch.inference_mode():
                 score = float(validation_score(module, validation))
             record["val_score"] = score
             if score < history.best_score:
                 history.best_score, history.best_epoch = score, epoch + 1
-                best_weights = copy.deepcopy(module.state_dict())
+                best_weights = _keep_weights(module, best_weights)
                 since_best = 0
             else:
                 since_best += 1
@@ -438,6 +596,37 @@ def train(
         module.load_state_dict(best_weights)
     module.eval()
     return history
+
+
+def _mode_switch(module) -> Callable[[bool], None]:
+    """``module.train(mode)``; when no submodule overrides ``train``, as setting every
+    submodule's ``training`` flag directly (what ``nn.Module.train`` does, without recursion)."""
+    torch = require_torch()
+    modules = list(module.modules())
+    if any(type(m).train is not torch.nn.Module.train for m in modules):
+        return module.train
+
+    def set_mode(training: bool) -> None:
+        for m in modules:
+            m.training = training
+
+    return set_mode
+
+
+def _keep_weights(module, kept: dict | None) -> dict:
+    """A copy of ``module.state_dict()``: into ``kept``'s tensors when given (no reallocation)."""
+    current = module.state_dict()
+    if kept is None or kept.keys() != current.keys():
+        return {
+            k: v.detach().clone() if hasattr(v, "detach") else copy.deepcopy(v)
+            for k, v in current.items()
+        }
+    for k, v in current.items():
+        if hasattr(v, "detach") and kept[k].shape == v.shape and kept[k].dtype == v.dtype:
+            kept[k].copy_(v)
+        else:
+            kept[k] = v.detach().clone() if hasattr(v, "detach") else copy.deepcopy(v)
+    return kept
 
 
 # -- estimator glue --------------------------------------------------------------------------------
@@ -487,13 +676,16 @@ class TorchMixin:
         validation: Sequence[np.ndarray] | None = None,
         validation_score: Callable | None = None,
         max_epochs: int | None = None,
+        extend_rows: Callable[[list], Sequence] | None = None,
         **train_options,
     ) -> None:
         """Train (``build`` given: a new module from ``build()``) or continue training.
 
         Sets ``module_``, ``optimizer_``, ``history_`` and ``device_``; runs under
         :func:`local_seed` from ``random_state`` (continuations restore the RNG state where the
-        previous call left it, so fit + partial_fit is reproducible too).
+        previous call left it, so fit + partial_fit is reproducible too). ``extend_rows``
+        (``tensors -> tensors``) may append per-row tensors computed once from the training
+        tensors (e.g. a loss's target-only terms); batches then carry their rows too.
         """
         torch = require_torch(type(self).__name__)
         if build is not None:
@@ -508,6 +700,9 @@ class TorchMixin:
                 self.history_ = TrainingHistory()
                 self._train_extra = {}
             tensors = [self._to_tensor(a) for a in arrays]
+            if extend_rows is not None:
+                with torch.no_grad():
+                    tensors = list(extend_rows(tensors))
             held_out = None if validation is None else [self._to_tensor(a) for a in validation]
             train(
                 self.module_,
@@ -525,7 +720,6 @@ class TorchMixin:
                 **train_options,
             )
             self._rng_state = _rng_state(self.device_)
-        del torch
 
     def _to_tensor(self, array: np.ndarray):
         import torch

@@ -162,6 +162,29 @@ class _NeuralLDL(TorchLDLMixin, BaseLDL):
     def _after_training(self) -> None:
         """Called at the end of every fit and partial_fit (e.g. to store histories as arrays)."""
 
+    def _row_terms(self, D) -> dict[str, dict]:
+        """Target-only loss terms of the training rows ``D`` (a tensor), by group: ``{group:
+        {name: tensor with one row per row of D}}``. They are computed once per fit and every
+        batch carries its rows of them (:meth:`_split_batch`), instead of recomputing them from
+        the batch's targets at every step; the values are the same."""
+        return {}
+
+    def _extend_rows(self, tensors: list) -> list:
+        X, D = tensors
+        groups = self._row_terms(D)
+        self._row_term_names = [(group, name) for group, terms in groups.items() for name in terms]
+        return [X, D, *(groups[group][name] for group, name in self._row_term_names)]
+
+    def _split_batch(self, batch) -> tuple:
+        """``(X, D, terms)`` of a batch; ``terms`` is ``{}`` for a plain ``(X, D)`` batch."""
+        X, D, *rest = batch
+        names = getattr(self, "_row_term_names", ())
+        terms: dict[str, dict] = {}
+        if rest and len(rest) == len(names):
+            for (group, name), tensor in zip(names, rest):
+                terms.setdefault(group, {})[name] = tensor
+        return X, D, terms
+
     # -- the platform's hooks -------------------------------------------------------------------
     def _build_module(self, n_features: int, n_labels: int):
         from ._modules import kaiming_init
@@ -220,6 +243,7 @@ class _NeuralLDL(TorchLDLMixin, BaseLDL):
             "clip_grad_norm": clip,
             "unit_loss": bool(getattr(self, "unit_loss", False)),
             "on_batch_end": self._batch_hook(),
+            "extend_rows": self._extend_rows,
         }
 
     def _fit(self, X: np.ndarray, D: np.ndarray) -> None:

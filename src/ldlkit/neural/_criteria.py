@@ -58,7 +58,12 @@ class LDLLoss(BaseEstimator):
         return BoundLoss(self, np.where(mass > 0, mass, 1.0), int(D.shape[0]), D.shape[1])
 
     # what a loss reshapes (overridden below); tensors in, tensors out
-    def _weights(self, D, bound: BoundLoss):
+    def _weight_terms(self, D, bound: BoundLoss) -> dict:
+        """The target-only parts of the weights, row by row (computed once per fit)."""
+        return {}
+
+    def _weights(self, D, bound: BoundLoss, terms: dict):
+        """The element or row weights of a batch from its :meth:`_weight_terms`, or None."""
         return None
 
     def _logit_bias(self, bound: BoundLoss) -> np.ndarray | None:
@@ -145,10 +150,15 @@ class ClassBalancedLoss(FocalLoss):
         self.gamma = gamma
         self.reduction = reduction
 
-    def _weights(self, D, bound):
+    def _weight_terms(self, D, bound):
         from ._losses import class_balanced_weights
 
-        return class_balanced_weights(D, bound.tensor(bound.label_mass, D), self.beta)
+        return {
+            "row_weight": class_balanced_weights(D, bound.tensor(bound.label_mass, D), self.beta)
+        }
+
+    def _weights(self, D, bound, terms):
+        return terms["row_weight"]
 
 
 class DistributionBalancedLoss(FocalLoss):
@@ -211,16 +221,19 @@ class DistributionBalancedLoss(FocalLoss):
     def _negative_scale(self) -> float:  # type: ignore[override]
         return float(self.negative_scale)
 
-    def _weights(self, D, bound):
-        from ._losses import rebalance_weights
+    def _weight_terms(self, D, bound):
+        from ._losses import rebalance_logits
 
-        return rebalance_weights(
-            D,
-            bound.tensor(bound.label_mass, D),
-            scale=self.map_scale,
-            shift=self.map_shift,
-            floor=self.map_floor,
-        )
+        mass = bound.tensor(bound.label_mass, D)
+        return {
+            "weight_logit": rebalance_logits(D, mass, scale=self.map_scale, shift=self.map_shift)
+        }
+
+    def _weights(self, D, bound, terms):
+        # rebalance_weights, with the sigmoid applied to each batch (see rebalance_logits)
+        import torch
+
+        return torch.sigmoid(terms["weight_logit"]) + self.map_floor
 
     def _logit_bias(self, bound):
         odds = np.maximum(bound.n_rows / bound.label_mass - 1.0, 1e-6)
@@ -274,45 +287,71 @@ class BoundLoss:
     def _scale(self) -> float:
         return 1.0 / self.n_labels if self.criterion.reduction == "elements" else 1.0
 
-    def reshape(self, D, logits):
-        """``(logits', omega)``: the reshaped logits and element weights (omega may be None)."""
-        from ._losses import reshape_logits
+    def row_terms(self, D) -> dict:
+        """The terms of this loss that depend on the targets only, one row per row of ``D``
+        (:func:`ldlkit.neural._losses.reshape_row_terms`): computed once for the training rows,
+        a batch's rows of them give the same loss as computing them from the batch."""
+        from ._losses import reshape_row_terms
 
         criterion = self.criterion
-        bias = None if self.logit_bias is None else self.tensor(self.logit_bias, logits)
+        bias = None if self.logit_bias is None else self.tensor(self.logit_bias, D)
+        terms = reshape_row_terms(D, logit_bias=bias, negative_scale=criterion._negative_scale)
+        terms.update(criterion._weight_terms(D, self))
+        return terms
+
+    def reshape(self, D, logits, terms: dict | None = None):
+        """``(logits', omega)``: the reshaped logits and element weights (omega may be None).
+        ``terms``: :meth:`row_terms` of these rows (computed here when None)."""
+        from ._losses import reshape_logits
+
+        if terms is None:
+            terms = self.row_terms(D)
+        criterion = self.criterion
         return reshape_logits(
             D,
             logits,
             focal_gamma=criterion._focal_gamma,
-            weight=criterion._weights(D, self),
-            logit_bias=bias,
-            negative_scale=criterion._negative_scale,
+            weight=criterion._weights(D, self, terms),
+            terms=terms,
         )
 
-    def __call__(self, D, logits):
+    def __call__(self, D, logits, terms: dict | None = None):
         """The loss of a batch (a scalar tensor)."""
-        import torch
         import torch.nn.functional as F
 
-        logits, omega = self.reshape(D, logits)
-        element = torch.xlogy(D, D) - D * F.log_softmax(logits, dim=1)
+        if terms is None:
+            terms = self.row_terms(D)
+        logits, omega = self.reshape(D, logits, terms)
+        element = terms["D_log_D"] - D * F.log_softmax(logits, dim=1)
         if omega is not None:
             element = element * omega
         loss = element.sum(dim=1).mean()
         return loss * self._scale if self._scale != 1.0 else loss
 
-    def decoupled(self, D, logits, *, dominant_target: str, nondominant_target: str):
+    def decoupled(
+        self,
+        D,
+        logits,
+        *,
+        dominant_target: str,
+        nondominant_target: str,
+        terms: dict | None = None,
+        targets: dict | None = None,
+    ):
         """DILDL's two parts (dominant, non-dominant) on this loss's reshaped logits and weights
-        (:func:`ldlkit.neural._losses.decoupled_kl`); with :class:`KLLoss` the paper's parts."""
+        (:func:`ldlkit.neural._losses.decoupled_kl`); with :class:`KLLoss` the paper's parts.
+        ``terms``, ``targets``: :meth:`row_terms` and
+        :func:`~ldlkit.neural._losses.decoupled_row_terms` of these rows, or None."""
         from ._losses import decoupled_kl
 
-        logits, omega = self.reshape(D, logits)
+        logits, omega = self.reshape(D, logits, terms)
         dominant, nondominant = decoupled_kl(
             D,
             logits,
             dominant_target=dominant_target,
             nondominant_target=nondominant_target,
             element_weight=omega,
+            targets=targets,
         )
         if self._scale != 1.0:
             dominant, nondominant = dominant * self._scale, nondominant * self._scale

@@ -38,6 +38,9 @@ class _PredictionLossMixin:
     def _setup_training(self, X, D) -> None:
         self.prediction_loss_ = resolve_loss(self.loss).bind(D)
 
+    def _row_terms(self, D) -> dict[str, dict]:
+        return {"loss": self.prediction_loss_.row_terms(D)}
+
     @property
     def label_mass_(self) -> np.ndarray:
         """Each label's summed degree over the rows trained on (zeros counted as 1)."""
@@ -100,8 +103,8 @@ class MLPLDL(_PredictionLossMixin, _NeuralLDL):
         return MLPNet(n_features, n_labels, self.hidden_size)
 
     def get_loss(self, module, batch, state):
-        X, D = batch
-        return self.prediction_loss_(D, module(X))
+        X, D, terms = self._split_batch(batch)
+        return self.prediction_loss_(D, module(X), terms.get("loss"))
 
 
 class OFRFocal(MLPLDL):
@@ -227,14 +230,14 @@ class RDA(_PredictionLossMixin, _NeuralLDL):
 
         from ._losses import similarity_alignment, soft_cross_entropy
 
-        X, D = batch
+        X, D, terms = self._split_batch(batch)
         h, mu_x, logvar_x = module.features(X)
         _, mu_y, logvar_y = module.labels(D)
         z_x = mu_x + torch.exp(0.5 * logvar_x) * torch.randn_like(mu_x)
         z_y = mu_y + torch.exp(0.5 * logvar_y) * torch.randn_like(mu_y)
         logits = module.decoder(torch.relu(h))
-        prediction = self._prediction_term(D, logits, state)
-        alignment = self._alignment_term(module, D, (mu_x, logvar_x), (mu_y, logvar_y))
+        prediction = self._prediction_term(D, logits, state, terms)
+        alignment = self._alignment_term(module, D, (mu_x, logvar_x), (mu_y, logvar_y), terms)
         return (
             prediction
             + self.reconstruction_weight * soft_cross_entropy(D, module.decoder(z_y))
@@ -242,10 +245,10 @@ class RDA(_PredictionLossMixin, _NeuralLDL):
             + self.similarity_weight * similarity_alignment(z_x, z_y)
         )
 
-    def _prediction_term(self, D, logits, state):
-        return self.prediction_loss_(D, logits)
+    def _prediction_term(self, D, logits, state, terms):
+        return self.prediction_loss_(D, logits, terms.get("loss"))
 
-    def _alignment_term(self, module, D, feature, label):
+    def _alignment_term(self, module, D, feature, label, terms):
         from ._losses import gaussian_kl
 
         (mu_x, lv_x), (mu_y, lv_y) = feature, label
@@ -327,32 +330,58 @@ class DILDL(RDA):
     def _decoupled_network(self) -> bool:  # type: ignore[override]
         return bool(self.decoupled_alignment)
 
-    def _prediction_term(self, D, logits, state):
+    def _row_terms(self, D) -> dict[str, dict]:
+        groups = super()._row_terms(D)
+        if self.decoupled_loss or self.decoupled_alignment:
+            from ._losses import decoupled_row_terms
+
+            targets = decoupled_row_terms(
+                D,
+                nondominant_target=self.nondominant_target,
+                dominant_target=self.dominant_target,
+            )
+            if self.decoupled_alignment:
+                targets["dominant_input"] = self._dominant_input(D, targets)
+            groups["decoupled"] = targets
+        return groups
+
+    def _dominant_input(self, D, targets):
+        """What DRDA's dominant branch encodes: ``d_k e_k`` (binary) or ``e_k`` (one-hot)."""
+        dominant_input = targets["mask"].to(D.dtype)
+        if self.dominant_target == "binary":
+            dominant_input = dominant_input * targets["d_k"][:, None]
+        return dominant_input
+
+    def _prediction_term(self, D, logits, state, terms):
         if not self.decoupled_loss:
-            return super()._prediction_term(D, logits, state)
+            return super()._prediction_term(D, logits, state, terms)
         dominant, nondominant = self.prediction_loss_.decoupled(
             D,
             logits,
             dominant_target=self.dominant_target,
             nondominant_target=self.nondominant_target,
+            terms=terms.get("loss"),
+            targets=terms.get("decoupled"),
         )
         return self._combine_parts(dominant, nondominant, state)
 
     def _combine_parts(self, dominant, nondominant, state):
         return self.alpha * dominant + (1.0 - self.alpha) * nondominant
 
-    def _alignment_term(self, module, D, feature, label):
+    def _alignment_term(self, module, D, feature, label, terms):
         if not self.decoupled_alignment:
-            return super()._alignment_term(module, D, feature, label)
-        from ._losses import decoupled_targets, gaussian_kl
+            return super()._alignment_term(module, D, feature, label, terms)
+        from ._losses import decoupled_row_terms, gaussian_kl
 
         mu_x, lv_x = feature
-        mask, d_k, D_hat = decoupled_targets(D, nondominant_target=self.nondominant_target)
-        dominant_input = mask.to(D.dtype)
-        if self.dominant_target == "binary":
-            dominant_input = dominant_input * d_k[:, None]
-        _, mu_s, lv_s = module.dominant(dominant_input)
-        _, mu_ns, lv_ns = module.nondominant(D_hat)
+        targets = terms.get("decoupled")
+        if targets is None:
+            targets = decoupled_row_terms(
+                D, nondominant_target=self.nondominant_target, dominant_target=self.dominant_target
+            )
+            targets["dominant_input"] = self._dominant_input(D, targets)
+        _, mu_s, lv_s = module.dominant(targets["dominant_input"])
+        _, mu_ns, lv_ns = module.nondominant(targets["D_hat"])
         return self.alpha * gaussian_kl(mu_x, lv_x, mu_s, lv_s) + (1.0 - self.alpha) * gaussian_kl(
             mu_x, lv_x, mu_ns, lv_ns
         )

@@ -4,6 +4,11 @@ Conventions: ``D`` is a batch of target distributions (n, L), ``logits`` the net
 outputs (n, L). Each loss returns the mean over rows of a per-row sum over labels unless it says
 otherwise. ``0 * log 0`` is taken as 0 (``torch.xlogy``), so targets with exact zeros are fine.
 Every function is checked against finite differences in float64 (``tests/neural/test_losses.py``).
+
+What depends on the targets only (dominant masks, normalised non-dominant targets, ``d log d``,
+element weights) can be computed once for all training rows and passed in (``targets=`` /
+``terms=``): :func:`decoupled_row_terms` and :func:`reshape_row_terms` compute it with the same
+operations, row by row, so a batch's loss is the same to the bit either way.
 """
 
 from __future__ import annotations
@@ -15,13 +20,16 @@ __all__ = [
     "amema_branch_weight",
     "class_balanced_weights",
     "decoupled_kl",
+    "decoupled_row_terms",
     "decoupled_targets",
     "gaussian_kl",
     "kl_divergence",
     "momentum_step",
     "ofr_loss",
+    "rebalance_logits",
     "rebalance_weights",
     "reshape_logits",
+    "reshape_row_terms",
     "similarity_alignment",
     "soft_cross_entropy",
 ]
@@ -86,6 +94,24 @@ def decoupled_targets(D: torch.Tensor, *, nondominant_target: str = "normalized"
     return mask, d_k, D_hat
 
 
+def decoupled_row_terms(
+    D: torch.Tensor, *, nondominant_target: str = "normalized", dominant_target: str = "binary"
+) -> dict:
+    """The target-only terms of :func:`decoupled_kl`, row by row, to compute once and index.
+
+    ``mask``, ``d_k``, ``D_hat`` (:func:`decoupled_targets`), ``D_hat_log_D_hat``, and with
+    ``dominant_target="binary"`` also ``d_k_log_d_k``, ``rest = 1 - d_k`` and ``rest_log_rest``.
+    """
+    mask, d_k, D_hat = decoupled_targets(D, nondominant_target=nondominant_target)
+    terms = {"mask": mask, "d_k": d_k, "D_hat": D_hat, "D_hat_log_D_hat": torch.xlogy(D_hat, D_hat)}
+    if dominant_target == "binary":
+        rest = 1.0 - d_k
+        terms.update(
+            d_k_log_d_k=torch.xlogy(d_k, d_k), rest=rest, rest_log_rest=torch.xlogy(rest, rest)
+        )
+    return terms
+
+
 def decoupled_kl(
     D: torch.Tensor,
     logits: torch.Tensor,
@@ -94,6 +120,7 @@ def decoupled_kl(
     nondominant_target: str = "normalized",
     element_weight: torch.Tensor | None = None,
     reduction: str = "mean",
+    targets: dict | None = None,
 ):
     """The two parts of the decoupled KL loss (DILDL Eqs. 4-8, AMEMA Eqs. 4-5).
 
@@ -115,8 +142,16 @@ def decoupled_kl(
     by ``w_j``, the dominant part weighs its dominant term by ``w_k`` and its "rest" term (the
     labels ``j != k`` merged) by ``sum_{j != k} D_hat_j w_j``. With all weights 1 the parts are
     unchanged.
+
+    ``targets``: :func:`decoupled_row_terms` of these rows (computed here when None).
     """
-    mask, d_k, D_hat = decoupled_targets(D, nondominant_target=nondominant_target)
+    if dominant_target not in ("binary", "one_hot"):
+        raise ValueError(f"dominant_target must be 'binary' or 'one_hot', got {dominant_target!r}.")
+    if targets is None:
+        targets = decoupled_row_terms(
+            D, nondominant_target=nondominant_target, dominant_target=dominant_target
+        )
+    mask, d_k, D_hat = targets["mask"], targets["d_k"], targets["D_hat"]
     log_p = F.log_softmax(logits, dim=1)
     log_p_k = (log_p * mask).sum(dim=1)
     if element_weight is None:
@@ -128,16 +163,14 @@ def decoupled_kl(
         # log(1 - p_k) = logsumexp of the other logits - logsumexp of all, stable near p_k = 1
         log_rest = torch.logsumexp(logits.masked_fill(mask, float("-inf")), dim=1)
         log_not_k = log_rest - torch.logsumexp(logits, dim=1)
-        rest = 1.0 - d_k
-        dominant = w_k * (torch.xlogy(d_k, d_k) - d_k * log_p_k)
-        dominant = dominant + w_rest * (torch.xlogy(rest, rest) - rest * log_not_k)
-    elif dominant_target == "one_hot":
-        dominant = -w_k * log_p_k
+        rest = targets["rest"]
+        dominant = w_k * (targets["d_k_log_d_k"] - d_k * log_p_k)
+        dominant = dominant + w_rest * (targets["rest_log_rest"] - rest * log_not_k)
     else:
-        raise ValueError(f"dominant_target must be 'binary' or 'one_hot', got {dominant_target!r}.")
+        dominant = -w_k * log_p_k
     log_p_hat = F.log_softmax(logits.masked_fill(mask, float("-inf")), dim=1)
     log_p_hat = log_p_hat.masked_fill(mask, 0.0)  # the dominant label is not part of p_hat
-    element = torch.xlogy(D_hat, D_hat) - D_hat * log_p_hat
+    element = targets["D_hat_log_D_hat"] - D_hat * log_p_hat
     if element_weight is not None:
         element = element * element_weight
     nondominant = element.sum(dim=1)
@@ -188,10 +221,43 @@ def rebalance_weights(
     ``pos_w_j = (1 / mass_j) / sum_i d_i / mass_i``: how much rarer label ``j`` is than the
     labels the row actually carries.
     """
+    return torch.sigmoid(rebalance_logits(D, label_mass, scale=scale, shift=shift)) + floor
+
+
+def rebalance_logits(D: torch.Tensor, label_mass: torch.Tensor, *, scale: float, shift: float):
+    """The argument of :func:`rebalance_weights`' sigmoid, ``scale * (pos_w - shift)``.
+
+    Only arithmetic, so it is the same for a row whatever batch the row is in; the sigmoid is
+    not (its vectorised and scalar kernels may round differently), so a loss that computes this
+    once for all training rows applies the sigmoid to each batch.
+    """
     mass = torch.where(label_mass > 0, label_mass, torch.ones_like(label_mass))
     inverse = 1.0 / mass
     repeat = (D * inverse).sum(dim=1, keepdim=True)
-    return torch.sigmoid(scale * (inverse / repeat - shift)) + floor
+    return scale * (inverse / repeat - shift)
+
+
+def reshape_row_terms(
+    D: torch.Tensor,
+    *,
+    logit_bias: torch.Tensor | None = None,
+    negative_scale: float = 1.0,
+) -> dict:
+    """The target-only terms of :func:`reshape_logits` and of the element-wise KL, row by row.
+
+    ``D_log_D`` (``xlogy(D, D)``), ``logit_bias`` (expanded to the rows) when given, and when
+    ``negative_scale != 1`` the logits' factor ``logit_scale = 1 + (negative_scale - 1)(1 - D)``
+    and the weights' factor ``weight_scale = D + (1 - D) / negative_scale``. Only operations
+    that round the same way in every position of a tensor, so that a batch's rows of these are
+    the values the batch would compute.
+    """
+    terms = {"D_log_D": torch.xlogy(D, D)}
+    if logit_bias is not None:
+        terms["logit_bias"] = logit_bias.expand_as(D).contiguous()
+    if negative_scale != 1.0:
+        terms["logit_scale"] = 1.0 + (negative_scale - 1.0) * (1.0 - D)
+        terms["weight_scale"] = D + (1.0 - D) / negative_scale
+    return terms
 
 
 def reshape_logits(
@@ -202,6 +268,7 @@ def reshape_logits(
     weight: torch.Tensor | None = None,
     logit_bias: torch.Tensor | None = None,
     negative_scale: float = 1.0,
+    terms: dict | None = None,
 ):
     """OFR's reshaping of the element-wise KL: ``(logits', omega)``.
 
@@ -213,13 +280,18 @@ def reshape_logits(
     negative (``d_j = 0``) label. ``omega = weight' * (1 - p'_j)^focal_gamma`` (the focal factor
     carries gradients, as in the distribution-balanced loss code); ``omega`` is None when there
     is neither a weight nor a focal factor.
+
+    ``terms``: :func:`reshape_row_terms` of these rows, used instead of ``logit_bias`` and
+    ``negative_scale``.
     """
-    if logit_bias is not None:
-        logits = logits + logit_bias
-    if negative_scale != 1.0:
-        logits = logits * (1.0 + (negative_scale - 1.0) * (1.0 - D))
+    if terms is None:
+        terms = reshape_row_terms(D, logit_bias=logit_bias, negative_scale=negative_scale)
+    if "logit_bias" in terms:
+        logits = logits + terms["logit_bias"]
+    if "logit_scale" in terms:
+        logits = logits * terms["logit_scale"]
         if weight is not None:
-            weight = weight * (D + (1.0 - D) / negative_scale)
+            weight = weight * terms["weight_scale"]
     omega = weight
     if focal_gamma:
         focal = (1.0 - torch.softmax(logits, dim=1)).pow(focal_gamma)
@@ -242,15 +314,9 @@ def ofr_loss(
     Per element ``w_j (1 - p_j)^gamma d_j (log d_j - log p_j)``, summed over labels, with the
     logits and weights of :func:`reshape_logits`.
     """
-    logits, omega = reshape_logits(
-        D,
-        logits,
-        focal_gamma=focal_gamma,
-        weight=weight,
-        logit_bias=logit_bias,
-        negative_scale=negative_scale,
-    )
-    element = torch.xlogy(D, D) - D * F.log_softmax(logits, dim=1)
+    terms = reshape_row_terms(D, logit_bias=logit_bias, negative_scale=negative_scale)
+    logits, omega = reshape_logits(D, logits, focal_gamma=focal_gamma, weight=weight, terms=terms)
+    element = terms["D_log_D"] - D * F.log_softmax(logits, dim=1)
     if omega is not None:
         element = element * omega
     return _reduce(element.sum(dim=1), reduction)
