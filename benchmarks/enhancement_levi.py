@@ -65,6 +65,7 @@ def run_reference(X: np.ndarray, logical: np.ndarray) -> tuple[np.ndarray, float
         wall, cpu = (float(v) for v in done.stdout.strip().splitlines()[-1].split())
         return np.load(paths[2]), wall, cpu
 
+
 VARIANTS = {
     "code": {},
     "compact": {
