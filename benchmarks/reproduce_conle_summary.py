@@ -38,6 +38,30 @@ METHODS = (
     "Logical (softmax)",
     "Uniform",
 )
+TRIVIAL = ("Logical (normalised)", "Logical (softmax)", "Uniform")
+
+
+def best_against_paper(means: dict, paper: dict) -> dict:
+    """Per dataset: the learned ldlkit enhancer with the highest mean cosine beside the paper's
+    ConLE (the trivial rows are not enhancers and are left out)."""
+    out = {}
+    for dataset in dict.fromkeys(key.split(" | ")[0] for key in means):
+        scored = {
+            m: means[f"{dataset} | {m}"]["cosine"]
+            for m in METHODS
+            if m not in TRIVIAL and f"{dataset} | {m}" in means
+        }
+        reference = paper.get(dataset, {}).get("ConLE", {}).get("cosine")
+        if not scored or reference is None:
+            continue
+        best = max(scored, key=scored.get)
+        out[dataset] = {
+            "best_method": best,
+            "best_cosine": scored[best],
+            "paper_conle_cosine": reference,
+            "difference": round(scored[best] - reference, 4),
+        }
+    return out
 
 
 def reported() -> dict:
@@ -84,6 +108,20 @@ def main() -> None:
         default=[],
         help="DATASET=FILE outputs of benchmarks/enhancement_protocol_subset.py to merge in",
     )
+    parser.add_argument(
+        "--previous",
+        nargs="*",
+        default=[],
+        help="TAG=FILE summaries of earlier runs of the same protocol and seed: their fold means "
+        "fill the (dataset, method) cells this run lacks, marked TAG (use only for methods whose "
+        "code has not changed since)",
+    )
+    parser.add_argument(
+        "--previous-methods",
+        nargs="*",
+        default=None,
+        help="TAG=METHOD,METHOD,... : take only these methods from that earlier summary",
+    )
     parser.add_argument("--time", nargs="*", default=[], help="/usr/bin/time -v reports")
     parser.add_argument("--load", nargs="*", default=[], help="load logs")
     parser.add_argument("--command", default="ldlkit reproduce conle --n-jobs 2")
@@ -115,6 +153,22 @@ def main() -> None:
         f"{d} | {m}": {k: round(float(np.mean([f[k] for f in rows])), 4) for k in rows[0]}
         for (d, m), rows in folds.items()
     }
+    n_folds = {f"{d} | {m}": len(rows) for (d, m), rows in folds.items()}
+    sources = {key: "this run" for key in means}
+    allowed = {}
+    for item in args.previous_methods or []:
+        tag, names = item.split("=", 1)
+        allowed[tag] = set(names.split(","))
+    for item in args.previous:
+        tag, path = item.split("=", 1)
+        earlier = json.loads(Path(path).read_text())
+        for key, values in earlier["mean_over_folds"].items():
+            method = key.split(" | ")[1]
+            if key in means or (tag in allowed and method not in allowed[tag]):
+                continue
+            means[key] = values
+            n_folds[key] = earlier.get("n_folds", {}).get(key, 2)
+            sources[key] = f"{tag} ({path})"
     loads = []
     for log in args.load:
         for line in Path(log).read_text().splitlines():
@@ -144,18 +198,35 @@ def main() -> None:
                 "samples": len(loads),
             },
         },
-        "n_folds": {f"{d} | {m}": len(rows) for (d, m), rows in folds.items()},
+        "n_folds": n_folds,
+        "sources": sources,
         "fit_seconds_mean": {
             f"{d} | {m}": round(float(np.mean(t)), 2) for (d, m), t in fit_times.items()
         },
+        "fit_seconds_total_by_method": {
+            m: round(float(sum(sum(t) for (d, mm), t in fit_times.items() if mm == m)), 1)
+            for m in METHODS
+            if any(mm == m for _, mm in fit_times)
+        },
+        "fit_seconds_total_by_dataset": {
+            d: round(float(sum(sum(t) for (dd, _), t in fit_times.items() if dd == d)), 1)
+            for d in dict.fromkeys(d for d, _ in fit_times)
+        },
+        "best_learned_vs_paper_conle": best_against_paper(means, paper),
         "mean_over_folds": means,
         "paper": {f"{d} | {m}": v for d, ms in paper.items() for m, v in ms.items()},
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(document, indent=2) + "\n")
     if args.markdown:
-        datasets = list(dict.fromkeys(d for d, _ in folds))
-        methods = [m for m in METHODS if any((d, m) in folds for d in datasets)]
+        from ldlkit.experiments import get_reproduction
+
+        order = list(get_reproduction("conle").datasets)
+        datasets = sorted(
+            dict.fromkeys(key.split(" | ")[0] for key in means),
+            key=lambda d: order.index(d) if d in order else len(order),
+        )
+        methods = [m for m in METHODS if any(f"{d} | {m}" in means for d in datasets)]
         for metric, label in (("cosine", "Cosine ↑"), ("kl_divergence", "KL ↓")):
             print(f"\n{label}, paper / measured (mean over the folds):\n")
             print("| Dataset | " + " | ".join(methods) + " |")
@@ -165,7 +236,12 @@ def main() -> None:
                 for m in methods:
                     got = means.get(f"{d} | {m}", {}).get(metric)
                     ref = paper.get(d, {}).get(m, {}).get(metric)
-                    text = "–" if got is None else f"{got:.3f}"
+                    text = "n.r." if got is None else f"{got:.3f}"
+                    source = sources.get(f"{d} | {m}", "this run")
+                    if got is not None and source != "this run":
+                        text += source.split(" ")[0]
+                    if got is not None and n_folds.get(f"{d} | {m}") == 1:
+                        text += "¹"
                     cells.append(text if ref is None else f"{ref:.3f} / {text}")
                 print(f"| {d} | " + " | ".join(cells) + " |")
 

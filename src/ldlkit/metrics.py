@@ -114,6 +114,7 @@ __all__ = [
     "evaluate",
     "get_metric",
     "get_scorer",
+    "scoring_reference",
     "make_scorers",
     "scorer_name",
 ]
@@ -952,10 +953,45 @@ def scorer_name(name: str) -> str:
     return info.name if info.greater_is_better else f"neg_{info.name}"
 
 
+def scoring_reference(y_true: ArrayLike) -> np.ndarray:
+    """The distributions a scorer compares predictions with: ``y_true`` itself, or, when
+    ``y_true`` holds 0/1 logical labels, each row divided by its number of relevant labels.
+
+    Logical labels are what an enhancement pipeline (:class:`ldlkit.enhancement.EnhancedLDL`)
+    is fitted and cross-validated on; a row with several relevant labels is not a distribution,
+    so the scorers read it as the uniform distribution over its relevant labels, the reference of
+    ``EnhancedLDL(target="logical").score``. A one-hot row is the same either way.
+
+    Examples
+    --------
+    >>> scoring_reference([[1, 0, 1], [0, 1, 0]])
+    array([[0.5, 0. , 0.5],
+           [0. , 1. , 0. ]])
+    """
+    y = as_float_array(y_true, name="y_true")
+    if y.ndim != 2 or not np.isin(y, (0.0, 1.0)).all():
+        return y
+    sums = y.sum(axis=1, keepdims=True)
+    if (sums == 0).any():
+        row = int(np.flatnonzero(sums.ravel() == 0)[0])
+        raise ValueError(
+            f"y_true row {row} is all zeros: as logical labels every row needs at least one "
+            "relevant label (a 1), and as a label distribution it is not one."
+        )
+    return y / sums
+
+
+def _score_against_reference(y_true, y_pred, *, metric: str) -> float:
+    return float(get_metric(metric).function(scoring_reference(y_true), y_pred))
+
+
 def get_scorer(name: str) -> Callable:
     """A scikit-learn scorer for ``name`` (``"cosine"``, ``"neg_kl_divergence"``, ``"kl"``, ...).
 
-    Distances are negated so that higher is always better, as scikit-learn expects.
+    Distances are negated so that higher is always better, as scikit-learn expects. Targets of
+    0/1 logical labels (an :class:`ldlkit.enhancement.EnhancedLDL` cross-validated on the labels a
+    logically labelled data set has) are compared as :func:`scoring_reference` says: each row
+    divided by its number of relevant labels.
 
     Examples
     --------
@@ -968,7 +1004,9 @@ def get_scorer(name: str) -> Callable:
     ['test_cosine', 'test_neg_kl_divergence']
     """
     info = get_metric(name)
-    return make_scorer(info.function, greater_is_better=info.greater_is_better)
+    return make_scorer(
+        _score_against_reference, greater_is_better=info.greater_is_better, metric=info.name
+    )
 
 
 def make_scorers(names: Iterable[str] = PAPER_METRICS) -> dict:

@@ -24,7 +24,7 @@ from ldlkit.enhancement import (
 from ldlkit.metrics import cosine, intersection
 
 ENHANCERS = all_estimators("le")
-TRIVIAL = {"NormalizedLogical", "UniformDistribution"}
+TRIVIAL = {"NormalizedLogical", "SoftmaxLogical", "UniformDistribution"}
 REAL = [(name, cls) for name, cls in ENHANCERS if name not in TRIVIAL]
 _NO_TORCH = importlib.util.find_spec("torch") is None
 

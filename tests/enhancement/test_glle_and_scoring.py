@@ -16,6 +16,7 @@ from ldlkit.enhancement import (
     make_logical_scorers,
 )
 from ldlkit.enhancement._kernels import heat_knn_graph
+from ldlkit.metrics import get_scorer, make_scorers
 
 
 def test_glle_graph_has_nineteen_other_neighbours_by_default():
@@ -69,5 +70,32 @@ def test_logical_scorer_rejects_a_row_without_relevant_label():
     model = EnhancedLDL(enhancer=KM()).fit(X, binarize(D))
     bad = binarize(D)
     bad[0] = 0
-    with pytest.raises(ValueError, match="row 0 has no relevant label"):
+    with pytest.raises(ValueError, match="row 0 is all zeros"):
         logical_scorer("cosine")(model, X, bad)
+
+
+def test_metric_scorers_score_an_enhancement_pipeline_on_logical_labels():
+    """ldlkit.metrics' own scorers: finite scores on every fold, no warning (warnings are errors
+    here), the reference of EnhancedLDL(target="logical").score."""
+    X, D = make_artificial(60, random_state=0)
+    logical = binarize(D)
+    model = EnhancedLDL(enhancer=KM())
+    scores = cross_validate(model, X, logical, cv=3, scoring=make_scorers())
+    for name in ("chebyshev", "clark", "canberra", "kl_divergence", "intersection"):
+        key = f"test_{name}" if name == "intersection" else f"test_neg_{name}"
+        assert np.isfinite(scores[key]).all(), name
+    np.testing.assert_allclose(
+        scores["test_cosine"], cross_validate(model, X, logical, cv=3)["test_score"]
+    )
+    # a scorer's value is the metric against the held-out logical labels over their row sums
+    from sklearn.model_selection import KFold
+
+    from ldlkit.metrics import kl_divergence
+
+    by_hand = []
+    for train, test in KFold(3).split(X):
+        fitted = EnhancedLDL(enhancer=KM()).fit(X[train], logical[train])
+        reference = logical[test] / logical[test].sum(axis=1, keepdims=True)
+        by_hand.append(-kl_divergence(reference, fitted.predict(X[test])))
+    kl = cross_validate(model, X, logical, cv=KFold(3), scoring=get_scorer("kl"))["test_score"]
+    np.testing.assert_allclose(kl, by_hand)

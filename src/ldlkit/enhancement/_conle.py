@@ -26,16 +26,23 @@ def contrastive_loss(Z, Q, temperature: float):
     if n < 2:  # a lone row has no negatives: nothing to contrast
         return Z.sum() * 0.0
     views = F.normalize(torch.cat([Z, Q], dim=0), dim=1)
-    logits = views @ views.T / temperature  # (2n, 2n)
-    index = torch.arange(2 * n, device=Z.device)
-    partner = torch.cat([index[n:], index[:n]])
-    positive = logits[index, partner]
-    negatives = torch.ones_like(logits, dtype=torch.bool)
-    negatives[index, index] = False
-    negatives[index, partner] = False
-    denominator = torch.logsumexp(logits.masked_fill(~negatives, float("-inf")), dim=1)
+    # the positive of row m in either view: the cosine of its two views
+    positive = (views[:n] * views[n:]).sum(dim=1) / temperature
+    logits = views @ views.T  # (2n, 2n) cosines
+    # Cosines are at most 1, so shifting the logits by 1/tau bounds them by 0 and, for
+    # tau >= 0.025, keeps every exp above float32's smallest normal number: a plain sum of exps
+    # is then exact enough and cheaper than logsumexp. The row itself and its partner are taken
+    # out of the denominator in place (-inf), which autograd allows on this fresh tensor.
+    shift = 1.0 / temperature if temperature >= 0.025 else 0.0
+    logits = logits.sub(shift * temperature).mul_(1.0 / temperature)
+    for block in (logits, logits[:n, n:], logits[n:, :n]):
+        block.diagonal().fill_(float("-inf"))
+    if shift:
+        denominator = torch.log(torch.exp(logits).sum(dim=1)) + shift
+    else:
+        denominator = torch.logsumexp(logits, dim=1)
     # l_m = l_Zm + l_Qm; l_con is the mean of l_m over the n rows.
-    return (denominator - positive).sum() / n
+    return (denominator.sum() - 2.0 * positive.sum()) / n
 
 
 def threshold_loss(D, logical, margin: float):
@@ -92,6 +99,11 @@ class ConLE(_Enhancer):
         False gives the paper's ablation ConLE_h (no contrastive loss, Eq. 16).
     threshold : bool, default=True
         False gives the paper's ablation ConLE_l (no threshold loss, Eq. 17).
+    target : {"softmax", "logical", "normalized"}, default="softmax"
+        The target of ``l_dis``. Eq. 11's text says the logical labels are "normalized by the
+        softmax normalization form": ``"softmax"`` is ``softmax(L)`` row by row; ``"logical"``
+        is ``L`` itself (the formula as printed) and ``"normalized"`` is ``L`` over its row
+        sums. ``docs/enhancement.md`` gives the fixed points of each reading.
     distance_reduction : {"mean", "sum"}, default="mean"
         ``l_dis`` is a sum over rows in Eq. 11 while ``l_con`` and ``l_thr`` are means; with
         ``"sum"`` the weight of ``l_dis`` would grow with the batch size. ``"mean"`` (default)
@@ -99,14 +111,19 @@ class ConLE(_Enhancer):
     scale_features : bool, default=True
         z-score the features before the encoder (not stated in the paper; keeps SGD stable on
         features of very different ranges, e.g. Movie's 0/1 columns and Yeast's expressions).
-    max_epochs : int, default=100
-        Passes over the rows (the paper trains "until converged" and gives no number; see
-        ``docs/enhancement.md`` for how the result moves with training length).
-    batch_size : int or None, default=256
+    max_epochs : int, default=3000
+        Passes over the rows at most (the paper trains "until converged").
+    n_iter_no_change : int or None, default=20
+        Stop on a loss plateau: after every window of this many epochs, when the window's mean
+        training loss fell by less than ``tol`` (relative) from the window before. None trains
+        exactly ``max_epochs``.
+    tol : float, default=1e-3
+        Relative fall of the windowed mean loss below which training stops.
+    batch_size : int or None, default=1024
         Rows per SGD step; the contrastive negatives are the other rows of the batch. None trains
         on all rows at once (the literal Eqs. 6-8, memory quadratic in the rows).
-    learning_rate : float, default=0.01
-        SGD step size (not given in the paper; 0.01 is the common default of plain SGD).
+    learning_rate : float, default=0.1
+        SGD step size (not given in the paper).
     momentum : float, default=0.0
         SGD momentum. The paper says SGD and nothing more, so the default is plain SGD.
     negative_slope : float, default=0.01

@@ -56,12 +56,14 @@ register_reproduction(
     n_repeats=1,
     reference="ConLE",
     protocol_kind="le",
-    # Not measured: the run did not finish in its session (docs/reproduction-le.md, Runtime).
-    # A rough figure, well above the 820 s of the earlier, cheaper LEVI and ConLE.
-    expected_seconds=3600,
+    # One job, estimated from the CPU seconds of single fits measured on a loaded 2-core machine
+    # (docs/reproduction-le.md, Runtime); no whole run has finished. About 58 min with 2 jobs.
+    expected_seconds=7000,
     note=(
         "Protocol: each enhancer recovers the distributions of the training half of a 2-fold "
         "split, twice per dataset (the paper ran 10x10-fold CV, about 90 times this work). "
+        "It does not fit 20 minutes on 2 cores (estimated one hour: ConLE_h trains its 3,000 "
+        "epochs, LEVI-MLP's and ConLE's networks on Movie). "
         "LEVI-MLP follows its authors' code; 'LEVI-MLP (compact)' is ldlkit's smaller variant. "
         "ConLE trains on the softmax(L) target to a loss plateau. LESC is not implemented (its "
         "paper is not available to build it faithfully). 'Logical (normalised)', 'Logical "
