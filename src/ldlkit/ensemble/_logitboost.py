@@ -156,6 +156,7 @@ class LDLogitBoost(BaseLDL):
 
     def _fit(self, X: np.ndarray, D: np.ndarray) -> None:
         n, L = D.shape
+        X = np.asarray(X, dtype=np.float32)  # the trees' own dtype: converted once, not per tree
         rng = check_random_state(self.random_state)
         F = np.zeros((n, L))
         trees, offsets, losses = [], np.zeros((self.n_estimators, L)), [self._kl(D, F)]
@@ -183,6 +184,7 @@ class LDLogitBoost(BaseLDL):
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
         F = np.zeros((X.shape[0], self.n_labels_))
+        X = np.asarray(X, dtype=np.float32)
         for round_trees, offset in zip(self.estimators_, self.offsets_, strict=True):
             outputs = np.column_stack([tree.predict(X) for tree in round_trees]) - offset
             F += self._step(outputs)
