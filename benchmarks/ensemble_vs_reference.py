@@ -21,8 +21,8 @@ default fully grown trees takes about 30 s a fold on SJAFFE and several minutes 
     $B --methods AdaBoostLDL Mean --folds 10 --budget 150
     $B --resume --datasets SJAFFE Yeast_heat --methods LDLogitBoost \\
         "LDLogitBoost [centering=samples]" --folds 5 --budget 150
-    $B --resume --datasets M2B SBU_3DFE --methods LDLogitBoost --folds 3 --budget 300
-    $B --resume --methods StructRF --folds 10 --budget 150
+    $B --resume --methods StructRF --folds 10 --budget 120
+    $B --resume --datasets M2B SBU_3DFE --methods LDLogitBoost --folds 2 --budget 300
 
 On a quiet machine ``--folds 10 --budget 3000`` runs every fold.
 
