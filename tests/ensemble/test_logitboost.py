@@ -8,6 +8,7 @@ from scipy.special import softmax
 from sklearn.model_selection import train_test_split
 
 from ldlkit.ensemble import LDLogitBoost
+from ldlkit.ensemble._tree_arrays import route
 from ldlkit.metrics import cosine, kl_divergence
 
 
@@ -51,12 +52,12 @@ def test_clipping_bounds_the_working_responses():
     X = np.array([[0.0], [1.0]])
     D = np.array([[0.98, 0.01, 0.01], [0.01, 0.01, 0.98]])
     clipped = LDLogitBoost(n_estimators=1, max_response=1.0).fit(X, D)
-    tree_outputs = np.column_stack([t.predict(X) for t in clipped.estimators_[0]])
+    tree_outputs = np.column_stack([route(t, X) for t in clipped.trees_[0]])
     assert np.abs(tree_outputs).max() == pytest.approx(1.0)
     free = LDLogitBoost(n_estimators=1).fit(X, D)
-    assert np.abs(
-        np.column_stack([t.predict(X) for t in free.estimators_[0]])
-    ).max() == pytest.approx((0.98 - 1 / 3) * 4.5)
+    assert np.abs(np.column_stack([route(t, X) for t in free.trees_[0]])).max() == pytest.approx(
+        (0.98 - 1 / 3) * 4.5
+    )
 
 
 def test_same_seed_same_model_and_seed_matters(toy):
@@ -91,3 +92,15 @@ def test_learns_better_than_the_training_mean(load_real):
     mean = np.tile(D_train.mean(axis=0), (len(D_test), 1))
     assert kl_divergence(D_test, P) < 0.9 * kl_divergence(D_test, mean)
     assert cosine(D_test, P) > cosine(D_test, mean) + 0.01
+
+
+def test_tree_arrays_predict_as_the_scikit_learn_tree(rng):
+    from sklearn.tree import DecisionTreeRegressor
+
+    from ldlkit.ensemble._tree_arrays import tree_arrays
+
+    X, y = rng.normal(size=(80, 5)), rng.normal(size=80)
+    tree = DecisionTreeRegressor(max_depth=6, random_state=0).fit(X, y)
+    X_new = rng.normal(size=(40, 5))
+    routed = route(tree_arrays(tree), X_new.astype(np.float32).astype(np.float64))
+    np.testing.assert_array_equal(routed, tree.predict(X_new))

@@ -10,6 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..base import BaseLDL
+from ._tree_arrays import route, tree_arrays
 
 __all__ = ["LDLogitBoost"]
 
@@ -66,8 +67,10 @@ class LDLogitBoost(BaseLDL):
 
     Attributes
     ----------
-    estimators_ : list of list of sklearn.tree.DecisionTreeRegressor
-        ``estimators_[m][j]`` is round ``m``'s tree for label ``j``.
+    trees_ : list of list of dict
+        ``trees_[m][j]`` is round ``m``'s tree for label ``j``, as arrays (``feature``, -1 at
+        the leaves; ``threshold``; ``left``; ``right``; ``value``): scikit-learn's fitted tree
+        without the object, so that a model file holds only arrays.
     offsets_ : ndarray of shape (n_estimators, n_labels)
         What ``centering="samples"`` subtracted from each tree (zeros otherwise).
     train_loss_ : ndarray of shape (n_estimators + 1,)
@@ -168,24 +171,26 @@ class LDLogitBoost(BaseLDL):
                 Z = np.clip(Z, -self.max_response, self.max_response)
             W, Z = np.round(W, _DECIMALS), np.round(Z, _DECIMALS)
             seeds = rng.randint(np.iinfo(np.int32).max, size=L)
-            round_trees = [
+            fitted = [
                 self._tree(int(seeds[j])).fit(X, Z[:, j], sample_weight=W[:, j]) for j in range(L)
             ]
-            outputs = np.column_stack([tree.predict(X) for tree in round_trees])
+            outputs = np.column_stack([tree.predict(X) for tree in fitted])
+            round_trees = [tree_arrays(tree) for tree in fitted]
             if self.centering == "samples":
                 offsets[m] = outputs.mean(axis=0)
                 outputs = outputs - offsets[m]
             F += self._step(outputs)
             trees.append(round_trees)
             losses.append(self._kl(D, F))
-        self.estimators_ = trees
+        self.trees_ = trees
         self.offsets_ = offsets
         self.train_loss_ = np.asarray(losses)
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
         F = np.zeros((X.shape[0], self.n_labels_))
-        X = np.asarray(X, dtype=np.float32)
-        for round_trees, offset in zip(self.estimators_, self.offsets_, strict=True):
-            outputs = np.column_stack([tree.predict(X) for tree in round_trees]) - offset
+        # compared as scikit-learn's trees compare: the float32 feature against the threshold
+        X = np.asarray(X, dtype=np.float32).astype(np.float64)
+        for round_trees, offset in zip(self.trees_, self.offsets_, strict=True):
+            outputs = np.column_stack([route(tree, X) for tree in round_trees]) - offset
             F += self._step(outputs)
         return np.exp(log_softmax(F, axis=1))

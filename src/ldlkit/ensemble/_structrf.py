@@ -10,6 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..base import BaseLDL
+from ._tree_arrays import route
 
 __all__ = ["StructRF"]
 
@@ -272,16 +273,5 @@ class StructRF(BaseLDL):
             rows = rng.choice(n, size=size, replace=False)
             self.trees_.append(self._grow(X[rows], D[rows], rng))
 
-    @staticmethod
-    def _route(tree: dict, X: np.ndarray) -> np.ndarray:
-        node = np.zeros(len(X), dtype=np.intp)
-        active = np.flatnonzero(tree["feature"][node] >= 0)
-        while len(active):
-            here = node[active]
-            goes_left = X[active, tree["feature"][here]] <= tree["threshold"][here]
-            node[active] = np.where(goes_left, tree["left"][here], tree["right"][here])
-            active = active[tree["feature"][node[active]] >= 0]
-        return tree["value"][node]
-
     def _predict(self, X: np.ndarray) -> np.ndarray:
-        return np.mean([self._route(tree, X) for tree in self.trees_], axis=0)
+        return np.mean([route(tree, X) for tree in self.trees_], axis=0)
