@@ -82,6 +82,10 @@ ldlkit_no_paper = {
     "OFRFocal": "A baseline loss of the imbalanced-LDL tables; see :doc:`/neural`.",
     "OFRClassBalanced": "A baseline loss of the imbalanced-LDL tables; see :doc:`/neural`.",
     "OFRDistributionBalanced": "A baseline loss of the imbalanced-LDL tables; see :doc:`/neural`.",
+    "AdaBoostLDL": (
+        "The boosting scheme of the reference package (python-ldl), which cites no paper for "
+        "it; see :doc:`/ensemble`."
+    ),
     "PriorCorrectedLDL": (
         "ldlkit's own meta-estimator: the logit adjustment of long-tail classification carried "
         "to label distributions; see :doc:`/reproduction-ildl` for what it was measured to do."
