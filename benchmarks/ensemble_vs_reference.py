@@ -30,7 +30,7 @@ applied the post-processing and recorded that in ``stages``.
 
 LDLogitBoost's rows were then rerun into their own file, with more folds (the reference's fold
 0 of SJAFFE and Yeast_heat came from the cache of the stages above; every other fold was fitted
-in these stages, about 40 minutes on 2 cores at load 3-4)::
+in these stages, about 27 minutes on 2 cores at load 2.4-4.6)::
 
     L=benchmarks/results/ensemble_vs_reference_logitboost.json
     LB=(LDLogitBoost "LDLogitBoost [centering=samples]")
@@ -43,10 +43,17 @@ in these stages, about 40 minutes on 2 cores at load 3-4)::
     $B --resume --out $L --sides reference --datasets SJAFFE Yeast_heat --methods "${LB[@]}" \\
         --folds 10 --budget 900
 
-(the last stage fits nothing: it pairs the variant with the cached reference folds). M2B and
-SBU_3DFE were not rerun: with fully grown trees a fold takes about 3.5 minutes (M2B) and 9 minutes
-(SBU_3DFE) per side (5 rounds profiled at load 2, times 20). For them, on a quiet machine
-(about 2 hours)::
+(the last stage fits nothing: it pairs the variant with the cached reference folds). Then, for
+the time that was left, M2B's fold 0 on both sides and fold 1 on ldlkit's side (3.5 to 4.5
+minutes a fold per side)::
+
+    $B --resume --out $L --folds 1 --datasets M2B --sides reference --methods LDLogitBoost \\
+        --budget 600
+    $B --resume --out $L --folds 1 --datasets M2B --sides ldlkit --methods "${LB[@]}" --budget 600
+    $B --resume --out $L --folds 2 --datasets M2B --sides ldlkit --methods "${LB[@]}" --budget 600
+
+SBU_3DFE was not run (about 9 minutes a fold per side, from 5 rounds profiled at load 2). For
+three folds of both, on a quiet machine (about 2 hours)::
 
     $B --resume --out $L --datasets M2B SBU_3DFE --methods "${LB[@]}" --folds 3 --budget 3000
 
