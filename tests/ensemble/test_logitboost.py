@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.special import softmax
+from scipy.special import log_softmax, softmax
 from sklearn.model_selection import train_test_split
 
 from ldlkit.ensemble import LDLogitBoost
@@ -104,3 +104,41 @@ def test_tree_arrays_predict_as_the_scikit_learn_tree(rng):
     X_new = rng.normal(size=(40, 5))
     routed = route(tree_arrays(tree), X_new.astype(np.float32).astype(np.float64))
     np.testing.assert_array_equal(routed, tree.predict(X_new))
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1 << 20])
+def test_route_many_routes_as_route_tree_by_tree(rng, chunk):
+    from sklearn.tree import DecisionTreeRegressor
+
+    from ldlkit.ensemble._tree_arrays import route_many, tree_arrays
+
+    X, Y = rng.normal(size=(60, 4)), rng.normal(size=(60, 3))
+    trees = [
+        tree_arrays(DecisionTreeRegressor(max_depth=d, random_state=0).fit(X, Y[:, j % 3]))
+        for j, d in enumerate([1, 3, None, 5])
+    ]
+    X_new = rng.normal(size=(25, 4))
+    expected = np.column_stack([route(tree, X_new) for tree in trees])
+    np.testing.assert_array_equal(route_many(trees, X_new, chunk=chunk), expected)
+    # rows of values (as a forest's leaves hold distributions) come back per tree
+    for tree in trees:
+        tree["value"] = np.column_stack([tree["value"], -tree["value"]])
+    stacked = route_many(trees, X_new, chunk=chunk)
+    assert stacked.shape == (25, 4, 2)
+    np.testing.assert_array_equal(stacked[:, :, 1], -expected)
+
+
+@pytest.mark.parametrize("centering", ["labels", "samples"])
+def test_predict_is_the_round_by_round_sum_of_the_trees(toy, centering):
+    X, D = toy
+    model = LDLogitBoost(n_estimators=8, centering=centering, random_state=0).fit(X, D)
+    X_new = X[::2] + 0.01
+    X64 = X_new.astype(np.float32).astype(np.float64)
+    F = np.zeros((len(X_new), D.shape[1]))
+    for round_trees, offset in zip(model.trees_, model.offsets_):
+        outputs = np.column_stack([route(tree, X64) for tree in round_trees]) - offset
+        if centering == "labels":
+            outputs = outputs - outputs.mean(axis=1, keepdims=True)
+        F += 0.05 * (D.shape[1] - 1) / D.shape[1] * outputs
+    # before the estimator contract's output normalisation
+    np.testing.assert_array_equal(model._predict(X_new), np.exp(log_softmax(F, axis=1)))

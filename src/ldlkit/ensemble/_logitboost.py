@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..base import BaseLDL
-from ._tree_arrays import route, tree_arrays
+from ._tree_arrays import route_many, tree_arrays
 
 __all__ = ["LDLogitBoost"]
 
@@ -159,38 +159,42 @@ class LDLogitBoost(BaseLDL):
 
     def _fit(self, X: np.ndarray, D: np.ndarray) -> None:
         n, L = D.shape
-        X = np.asarray(X, dtype=np.float32)  # the trees' own dtype: converted once, not per tree
+        # the trees' own dtype and layout, made once: the trees then skip their input checks
+        X = np.ascontiguousarray(X, dtype=np.float32)
         rng = check_random_state(self.random_state)
         F = np.zeros((n, L))
-        trees, offsets, losses = [], np.zeros((self.n_estimators, L)), [self._kl(D, F)]
+        fitted, offsets, losses = [], np.zeros((self.n_estimators, L)), [self._kl(D, F)]
         for m in range(self.n_estimators):
             P = np.exp(log_softmax(F, axis=1))
             W = np.maximum(P * (1.0 - P), _MIN_WEIGHT)
             Z = (D - P) / W
             if self.max_response is not None:
                 Z = np.clip(Z, -self.max_response, self.max_response)
-            W, Z = np.round(W, _DECIMALS), np.round(Z, _DECIMALS)
+            # one contiguous row per label, as the trees take them
+            W, Z = np.round(W.T, _DECIMALS), np.round(Z.T, _DECIMALS)
             seeds = rng.randint(np.iinfo(np.int32).max, size=L)
-            fitted = [
-                self._tree(int(seeds[j])).fit(X, Z[:, j], sample_weight=W[:, j]) for j in range(L)
+            round_trees = [
+                self._tree(int(seeds[j])).fit(X, Z[j], sample_weight=W[j], check_input=False)
+                for j in range(L)
             ]
-            outputs = np.column_stack([tree.predict(X) for tree in fitted])
-            round_trees = [tree_arrays(tree) for tree in fitted]
+            outputs = np.column_stack([tree.predict(X, check_input=False) for tree in round_trees])
             if self.centering == "samples":
                 offsets[m] = outputs.mean(axis=0)
                 outputs = outputs - offsets[m]
             F += self._step(outputs)
-            trees.append(round_trees)
+            fitted.append(round_trees)
             losses.append(self._kl(D, F))
-        self.trees_ = trees
+        self.trees_ = [[tree_arrays(tree) for tree in round_trees] for round_trees in fitted]
         self.offsets_ = offsets
         self.train_loss_ = np.asarray(losses)
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
-        F = np.zeros((X.shape[0], self.n_labels_))
+        n, L = X.shape[0], self.n_labels_
         # compared as scikit-learn's trees compare: the float32 feature against the threshold
         X = np.asarray(X, dtype=np.float32).astype(np.float64)
-        for round_trees, offset in zip(self.trees_, self.offsets_, strict=True):
-            outputs = np.column_stack([route(tree, X) for tree in round_trees]) - offset
-            F += self._step(outputs)
+        outputs = route_many([tree for round_trees in self.trees_ for tree in round_trees], X)
+        outputs = outputs.reshape(n, len(self.trees_), L)
+        F = np.zeros((n, L))
+        for m, offset in enumerate(self.offsets_):  # summed round by round, as fitted
+            F += self._step(outputs[:, m] - offset)
         return np.exp(log_softmax(F, axis=1))
