@@ -61,9 +61,10 @@ def main() -> None:
     from joblib import Parallel, delayed
 
     from ldlkit.experiments import get_reproduction
+    from ldlkit.papers.conle.reproductions import ALL_DATASETS
 
     repro = get_reproduction("conle")
-    datasets = args.datasets or sorted(repro.datasets, key=_ORDER.index)
+    datasets = args.datasets or sorted(ALL_DATASETS, key=_ORDER.index)
     methods = args.methods or list(repro.methods)
     tasks = [(m, d) for d in datasets for m in methods]
     start, load_start = time.perf_counter(), os.getloadavg()
@@ -89,7 +90,7 @@ def main() -> None:
     by_task = {(r["dataset"], r["method"]): r["fit_cpu_seconds"] for r in rows}
     runner_order = [
         by_task[d, m]
-        for d in repro.datasets
+        for d in ALL_DATASETS
         if d in datasets
         for m in methods
         for _ in range(repro.n_splits * repro.n_repeats)
