@@ -219,9 +219,9 @@ def main() -> None:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(document, indent=2) + "\n")
     if args.markdown:
-        from ldlkit.experiments import get_reproduction
+        from ldlkit.papers.conle.reproductions import ALL_DATASETS
 
-        order = list(get_reproduction("conle").datasets)
+        order = list(ALL_DATASETS)
         datasets = sorted(
             dict.fromkeys(key.split(" | ")[0] for key in means),
             key=lambda d: order.index(d) if d in order else len(order),

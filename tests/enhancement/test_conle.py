@@ -122,3 +122,59 @@ def test_loss_plateau_rule():
     assert not loss_plateaued(flat[:39], 20, 1e-3)  # fewer than two windows
     assert loss_plateaued([2.0] * 20 + [1.999] * 20, 20, 1e-3)
     assert not loss_plateaued([2.0] * 20 + [1.99] * 20, 20, 1e-3)
+
+
+def test_loss_plateau_rule_absolute_floor():
+    from ldlkit.enhancement._training import loss_plateaued
+
+    # a loss halving towards 0 every window: each relative fall is 50 %, far above tol
+    towards_zero = [1e-3 * 0.5**k for k in range(10) for _ in range(20)]
+    assert not loss_plateaued(towards_zero, 20, 1e-3)
+    assert not loss_plateaued(towards_zero[:40], 20, 1e-3, abs_tol=1e-4)  # falls 5e-4 > 1e-4
+    assert loss_plateaued(towards_zero, 20, 1e-3, abs_tol=1e-4)
+    # the floor never stops a loss that still falls by more than it
+    assert not loss_plateaued([2.0] * 20 + [1.99] * 20, 20, 1e-3, abs_tol=1e-4)
+
+
+def test_ablation_without_contrast_stops_before_max_epochs():
+    # ConLE_h's loss falls towards 0 at its fixed point; the absolute floor ends its training
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(60, 4))
+    logical = binarize(rng.dirichlet(np.ones(4), size=60))
+    kwargs = dict(hidden_size=16, projection_size=8, contrastive=False, random_state=0)
+    floored = ConLE(max_epochs=3000, **kwargs).fit(X, logical)
+    assert floored.n_epochs_ < 3000
+    relative = ConLE(max_epochs=floored.n_epochs_ + 200, abs_tol=0.0, **kwargs).fit(X, logical)
+    assert relative.n_epochs_ > floored.n_epochs_
+    np.testing.assert_allclose(
+        relative.loss_curve_[: floored.n_epochs_], floored.loss_curve_, rtol=1e-5
+    )
+
+
+def _plain_contrastive_loss(Z, Q, tau):
+    # Eqs. 5-8 through autograd's own graph: logsumexp over the negatives of each of the 2n rows
+    n = Z.shape[0]
+    views = torch.nn.functional.normalize(torch.cat([Z, Q]), dim=1)
+    logits = views @ views.T / tau
+    mask = torch.eye(2 * n, dtype=torch.bool)
+    mask |= torch.roll(torch.eye(2 * n, dtype=torch.bool), n, dims=1)
+    denominator = torch.logsumexp(logits.masked_fill(mask, float("-inf")), dim=1)
+    positive = (views[:n] * views[n:]).sum(1) / tau
+    return (denominator.sum() - 2 * positive.sum()) / n
+
+
+@pytest.mark.parametrize("tau", [0.5, 0.1, 0.01])
+def test_contrastive_loss_gradient_matches_autograd_graph(tau):
+    torch.manual_seed(0)
+    Z = torch.randn(13, 4, dtype=torch.float64, requires_grad=True)
+    Q = torch.randn(13, 4, dtype=torch.float64, requires_grad=True)
+    got = contrastive_loss(Z, Q, tau)
+    got.backward()
+    grads = Z.grad.clone(), Q.grad.clone()
+    Z.grad, Q.grad = None, None
+    want = _plain_contrastive_loss(Z, Q, tau)
+    want.backward()
+    np.testing.assert_allclose(got.detach().item(), want.detach().item(), rtol=1e-10)
+    np.testing.assert_allclose(grads[0].numpy(), Z.grad.numpy(), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(grads[1].numpy(), Q.grad.numpy(), rtol=1e-8, atol=1e-10)
+    assert torch.autograd.gradcheck(lambda z, q: contrastive_loss(z, q, tau), (Z, Q))

@@ -24,12 +24,14 @@ from .._torch import (
 __all__ = ["fit_network", "loss_plateaued", "to_tensors"]
 
 
-def loss_plateaued(losses: Sequence[float], window: int, tol: float) -> bool:
+def loss_plateaued(losses: Sequence[float], window: int, tol: float, abs_tol: float = 0.0) -> bool:
     """True when the mean loss of the last ``window`` epochs has stopped falling.
 
     The last window's mean is compared with the mean of the window before it; the loss has
-    plateaued when it fell by less than ``tol`` times the earlier mean's magnitude (a relative
-    rule, so it reads the same for losses of different scales). Fewer than two windows: False.
+    plateaued when it fell by less than ``max(tol * |earlier mean|, abs_tol)``. The relative part
+    reads the same for losses of different scales; the absolute floor ``abs_tol`` also stops a
+    loss that keeps falling towards 0, where every relative step stays large although the loss
+    itself no longer moves. Fewer than two windows: False.
 
     Examples
     --------
@@ -37,12 +39,14 @@ def loss_plateaued(losses: Sequence[float], window: int, tol: float) -> bool:
     False
     >>> loss_plateaued([1.0, 1.0, 1.0, 0.9999], window=2, tol=0.01)
     True
+    >>> loss_plateaued([4e-5, 3e-5, 2e-5, 1e-5], window=2, tol=0.01, abs_tol=1e-4)
+    True
     """
     if window < 1 or len(losses) < 2 * window:
         return False
     last = float(np.mean(losses[-window:]))
     before = float(np.mean(losses[-2 * window : -window]))
-    return before - last < tol * max(abs(before), 1e-12)
+    return before - last < max(tol * abs(before), abs_tol, 1e-12 * tol)
 
 
 def to_tensors(device: str, *arrays: np.ndarray) -> list:
@@ -65,6 +69,7 @@ def fit_network(
     max_epochs: int,
     n_iter_no_change: int | None,
     tol: float,
+    abs_tol: float = 0.0,
     output: Callable[[Any, Sequence], Any],
     scheduler: Callable[[Any], Any] | None = None,
     description: str,
@@ -74,9 +79,10 @@ def fit_network(
     Runs under :func:`ldlkit._torch.local_seed` from ``estimator.random_state`` on
     ``estimator.device``. Training runs in windows of ``n_iter_no_change`` epochs through
     :func:`ldlkit._torch.train` and stops at ``max_epochs`` or when :func:`loss_plateaued` says the
-    last window's mean loss fell by less than ``tol`` (relative); ``n_iter_no_change=None`` trains
-    exactly ``max_epochs``. ``scheduler(optimizer)`` builds an epoch-wise learning-rate scheduler
-    stepped once per epoch. Sets ``loss_curve_`` and ``n_epochs_`` on the estimator.
+    last window's mean loss fell by less than ``max(tol * |loss|, abs_tol)``;
+    ``n_iter_no_change=None`` trains exactly ``max_epochs``. ``scheduler(optimizer)`` builds an
+    epoch-wise learning-rate scheduler stepped once per epoch. Sets ``loss_curve_`` and
+    ``n_epochs_`` on the estimator.
     """
     import torch
 
@@ -106,7 +112,9 @@ def fit_network(
                 description=description,
             )
             losses = [record["train_loss"] for record in history.epochs]
-            if n_iter_no_change is not None and loss_plateaued(losses, n_iter_no_change, tol):
+            if n_iter_no_change is not None and loss_plateaued(
+                losses, n_iter_no_change, tol, abs_tol
+            ):
                 break
         module.eval()
         with torch.no_grad():
