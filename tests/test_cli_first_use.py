@@ -213,6 +213,19 @@ def test_estimate_scales_with_folds_and_jobs():
     assert estimate_seconds(repro, n_jobs=2) <= full
 
 
+def test_estimate_says_what_it_was_measured_on():
+    from ldlkit.experiments import get_reproduction
+    from ldlkit.experiments._reproduce import describe_estimate
+
+    # uaknn's figure is extrapolated from one fold per pair; uaknn-ablation's is a whole run.
+    assert "scaled from one measured fold per method" in describe_estimate(
+        get_reproduction("uaknn"), n_jobs=2
+    )
+    assert "scaled from a measured full run" in describe_estimate(
+        get_reproduction("uaknn-ablation")
+    )
+
+
 # -- 8. report on nothing useful: an error, not an empty table ----------------------------------
 def test_report_on_an_empty_results_file(tmp_path, capsys):
     (tmp_path / "res").mkdir()

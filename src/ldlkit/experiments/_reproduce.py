@@ -59,7 +59,8 @@ class Reproduction:
     or ``"le"`` (:class:`~ldlkit.model_selection.EnhancementProtocol`), as for
     ``ldlkit run --protocol``. ``expected_seconds`` is the measured run time of the full
     reproduction (paper protocol, default datasets, one job), which ``ldlkit reproduce`` scales
-    to the folds and datasets asked for and announces before starting.
+    to the folds and datasets asked for and announces before starting; ``expected_basis`` says
+    what that figure was measured on when it is not a whole run.
     """
 
     name: str
@@ -75,6 +76,7 @@ class Reproduction:
     note: str = ""
     protocol_kind: str = "kfold"
     expected_seconds: float | None = None
+    expected_basis: str = "a measured full run"
 
     @property
     def protocol(self) -> str:
@@ -138,6 +140,7 @@ def register_reproduction(
     note: str = "",
     protocol_kind: str = "kfold",
     expected_seconds: float | None = None,
+    expected_basis: str = "a measured full run",
     overwrite: bool = False,
 ) -> Reproduction:
     """Register a reproduction for ``ldlkit reproduce NAME``.
@@ -147,6 +150,8 @@ def register_reproduction(
     ``"le"`` (label enhancement). Head/tail metrics (``"euclidean_head"``) need ``"ildl"``.
     ``expected_seconds``: measured run time of the whole reproduction with one job (say where
     it was measured in a comment); ``ldlkit reproduce`` announces it, scaled, before starting.
+    ``expected_basis`` completes "scaled from ..." in that announcement: where the figure is an
+    extrapolation (say, one measured fold per method and dataset), say so there.
 
     Examples
     --------
@@ -198,6 +203,7 @@ def register_reproduction(
         note=note,
         protocol_kind=protocol_kind,
         expected_seconds=expected_seconds,
+        expected_basis=expected_basis,
     )
     _REPRODUCTIONS[name] = entry
     return entry
@@ -367,7 +373,7 @@ def describe_estimate(repro: Reproduction, **kwargs) -> str:
         return "run time not measured yet"
     jobs = kwargs.get("n_jobs", 1)
     jobs = "all cores" if jobs is not None and jobs < 0 else f"{jobs or 1} job{'s' * (jobs > 1)}"
-    return f"{_duration(seconds)} with {jobs} (rough: scaled from a measured full run)"
+    return f"{_duration(seconds)} with {jobs} (rough: scaled from {repro.expected_basis})"
 
 
 def describe_reproduction_plan(
