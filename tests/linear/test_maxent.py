@@ -192,7 +192,7 @@ def test_a_mostly_zero_design_is_fitted_sparse_with_the_same_result(name, monkey
     X[:, 0] += 1.0  # no all-zero row
     D = rng.dirichlet(np.ones(3), 120)
     params = {"random_state": 0} if name in ("SABFGS", "LDLLRR", "LDLLCLR") else {}
-    params.update({"LDLLCLR": {"max_iter": 5}, "LALOT": {"max_iter": 3}}.get(name, {}))
+    params.update({"LDLLCLR": {"max_iter": 5}, "LALOT": {"max_iter": 3, "inner_max_iter": 5}}.get(name, {}))
     seen = []
     original = _solvers.sparse_design
 
@@ -210,7 +210,7 @@ def test_a_mostly_zero_design_is_fitted_sparse_with_the_same_result(name, monkey
             warnings.simplefilter("ignore", ConvergenceWarning)
             predictions[density] = getattr(linear, name)(**params).fit(X, D).predict(X)
     assert seen == [False, True]
-    # LALOT's inner L-BFGS stops on a relative decrease, so round-off in the sums moves where
-    # it stops a little; the others agree to round-off
-    atol = 1e-4 if name == "LALOT" else 1e-7
-    np.testing.assert_allclose(predictions[0.1], predictions[0.0], atol=atol)
+    # LALOT's inner L-BFGS stops on a relative decrease, where round-off in the sums can move
+    # the stopping step (predictions 4e-4 apart with scipy 1.17); capped at 5 inner steps, both
+    # paths take the same steps, so every method must agree to round-off
+    np.testing.assert_allclose(predictions[0.1], predictions[0.0], atol=1e-7)
