@@ -244,3 +244,53 @@ def test_on_yeast_alpha_matches_the_training_mean(load_real, estimator):
     # more than round-off (the features carry almost no linear signal); this bounds the gap.
     X, D = load_real("Yeast_alpha")
     assert kl_ratio_to_training_mean(estimator, X, D) < 1.01
+
+
+@pytest.fixture
+def overfitting():
+    """More features than rows, L1-normalised like SJAFFE: the held-out KL turns up steeply."""
+    from ldlkit.linear._maxent import maxent_predict
+
+    rng = np.random.default_rng(0)
+    X = rng.random((150, 200))
+    X /= X.sum(axis=1, keepdims=True)
+    D = maxent_predict(X, 30.0 * rng.standard_normal((200, 4)))
+    return X, 0.7 * D + 0.3 * rng.dirichlet(np.ones(4), 150)
+
+
+@pytest.mark.parametrize("name", ["SABFGS", "LDLLRR"])
+def test_a_steep_held_out_rise_ends_the_solve_with_the_same_model(overfitting, name):
+    import ldlkit.linear as linear
+
+    X, D = overfitting
+    cls = getattr(linear, name)
+    default = cls(random_state=0).fit(X, D)
+    patience_only = cls(random_state=0, max_validation_rise=None).fit(X, D)
+    # the rule only shortens the patience: the returned (best held-out) iterate is the same
+    np.testing.assert_array_equal(default.coef_, patience_only.coef_)
+    assert default.validation_loss_ == patience_only.validation_loss_
+    assert default.converged_ and default.n_iter_ < patience_only.n_iter_
+
+
+def test_validation_stop_rise_rule():
+    from ldlkit.linear._solvers import ValidationStop
+
+    def run(scores, **kwargs):
+        values = iter(scores)
+        stop = ValidationStop(lambda x: next(values), np.zeros(1), 5, **kwargs)
+        for step in range(1, len(scores)):
+            try:
+                stop(np.array([float(step)]))
+            except StopIteration:
+                break
+        return stop
+
+    scores = [1.0, 0.8, 0.5, 0.55, 0.7, 0.66, 0.64, 0.6, 0.58]
+    # 0.7 > 1.25 * 0.5: stopped at the fourth step, the best (0.5, step 2) kept
+    stop = run(scores, max_rise=0.25)
+    assert stop.stopped and stop.stop_reason == "rise" and stop.n_steps == 4
+    assert stop.best_iteration == 2 and stop.best_score == 0.5
+    # a rise within the margin does not stop; without the rule the patience decides
+    assert run(scores, max_rise=0.5).stop_reason == "patience"
+    stop = run(scores)
+    assert stop.stop_reason == "patience" and stop.n_steps == 7 and stop.best_iteration == 2

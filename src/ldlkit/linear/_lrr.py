@@ -138,6 +138,9 @@ class LDLLRR(_LinearLDL):
     early_stopping : bool, default=True
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=5
+    max_validation_rise : float or None, default=0.25
+        As in :class:`SABFGS`: stop at once when the held-out KL exceeds its best by more than
+        this fraction (None: the patience alone).
     max_iter : int, default=500
     tol : float, default=1e-6
         Gradient tolerance (as in :class:`SABFGS`).
@@ -172,6 +175,7 @@ class LDLLRR(_LinearLDL):
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "max_validation_rise": [Interval(Real, 0, None, closed="neither"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="neither")],
         "random_state": ["random_state"],
@@ -188,6 +192,7 @@ class LDLLRR(_LinearLDL):
         early_stopping: bool = True,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 5,
+        max_validation_rise: float | None = 0.25,
         max_iter: int = 500,
         tol: float = 1e-6,
         random_state=None,
@@ -200,6 +205,7 @@ class LDLLRR(_LinearLDL):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.max_validation_rise = max_validation_rise
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state

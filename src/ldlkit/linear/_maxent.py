@@ -230,7 +230,8 @@ def fit_maxent_objective(estimator, X1: np.ndarray, D: np.ndarray, make_objectiv
     """Fit ``W`` of a maximum-entropy model with the estimator's solver and stopping rule.
 
     ``estimator`` has ``solver`` (``"newton"`` or ``"lbfgs"``), ``max_iter``, ``tol``,
-    ``n_iter_no_change`` and the attributes that ``_LinearLDL._validation_split`` reads.
+    ``n_iter_no_change`` (and optionally ``max_validation_rise``) and the attributes that
+    ``_LinearLDL._validation_split`` reads.
     ``make_objective(X, D)`` returns ``fun_grad`` on those rows and ``make_hessp(X, D)`` a
     Hessian-vector product (or positive semi-definite model of it) for the Newton solver. With
     early stopping the held-out rows' mean KL decides where the solve ends (``ValidationStop``).
@@ -254,6 +255,7 @@ def fit_maxent_objective(estimator, X1: np.ndarray, D: np.ndarray, make_objectiv
             ),
             x0,
             estimator.n_iter_no_change,
+            getattr(estimator, "max_validation_rise", None),
         )
     fun_grad = make_objective(X_fit, D_fit)
     owner = type(estimator).__name__

@@ -382,6 +382,11 @@ class ValidationStop:
         The starting point; its score is the first one to beat.
     n_iter_no_change : int
         Stop after this many accepted steps without a lower held-out loss.
+    max_rise : float or None, default=None
+        Also stop at once when a step's held-out loss exceeds the best so far by more than this
+        fraction (``loss > (1 + max_rise) * best_score``): the held-out loss has turned up
+        steeply, and the patience would only pay for more steps past the optimum. None: the
+        patience alone decides.
 
     Attributes
     ----------
@@ -395,6 +400,8 @@ class ValidationStop:
         not counted).
     stopped : bool
         Whether the callback stopped the solver.
+    stop_reason : str or None
+        ``"patience"`` or ``"rise"`` once stopped.
 
     Examples
     --------
@@ -409,9 +416,17 @@ class ValidationStop:
     (0.9, 2, True)
     """
 
-    def __init__(self, score: Callable[[np.ndarray], float], x0: np.ndarray, n_iter_no_change: int):
+    def __init__(
+        self,
+        score: Callable[[np.ndarray], float],
+        x0: np.ndarray,
+        n_iter_no_change: int,
+        max_rise: float | None = None,
+    ):
         self.score = score
         self.n_iter_no_change = int(n_iter_no_change)
+        self.max_rise = None if max_rise is None else float(max_rise)
+        self.stop_reason = None
         self.best_x = np.array(x0, dtype=np.float64, copy=True)
         self.best_score = float(score(self.best_x))
         self.best_iteration = 0
@@ -432,7 +447,10 @@ class ValidationStop:
             return
         self._since_best += 1
         if self._since_best >= self.n_iter_no_change:
-            self.stopped = True
+            self.stopped, self.stop_reason = True, "patience"
+            raise StopIteration
+        if self.max_rise is not None and value > (1.0 + self.max_rise) * self.best_score:
+            self.stopped, self.stop_reason = True, "rise"
             raise StopIteration
 
 
