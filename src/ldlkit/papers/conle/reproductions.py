@@ -58,7 +58,7 @@ register_reproduction(
     # Yeast_alpha (benchmarks/results/reproduce_conle_quiet/) with LEVI-MLP and the Yeast sets
     # after Yeast_alpha from one-fold costs on a loaded machine put on its scale
     # (benchmarks/conle_protocol_estimate.py, benchmarks/results/conle_protocol_estimate.json):
-    # about 1,820 CPU s, some 15.5 min with 2 jobs.
+    # about 1,820 CPU s, some 15.4 min with 2 jobs.
     expected_seconds=1820,
     note=(
         "Protocol: each enhancer recovers the distributions of the training half of a 2-fold "
