@@ -90,3 +90,11 @@ def test_conle_reproduction_is_registered_and_builds():
     built, notes = build_methods(repro)
     assert notes == []  # every enhancer of the table is available
     assert built["ConLE_h"].contrastive is False and built["ConLE_l"].threshold is False
+    # LEVI-MLP is LEVI at its defaults (the authors' recovery command), plus the compact set
+    from ldlkit.enhancement import LEVI_SETTINGS
+    from ldlkit.papers.conle.reproductions import ALL_DATASETS
+
+    assert repro.methods["LEVI-MLP"] == ("LEVI", {})
+    assert repro.methods["LEVI-MLP (compact)"] == ("LEVI", LEVI_SETTINGS["compact"])
+    # the default is a prefix of Table 3's data sets, in the paper's order
+    assert repro.datasets == ALL_DATASETS[: len(repro.datasets)]

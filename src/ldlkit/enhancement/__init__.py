@@ -13,7 +13,7 @@ from ._conle import ConLE
 from ._fcm import FCM
 from ._glle import GLLE
 from ._km import KM
-from ._levi import LEVI
+from ._levi import LEVI, LEVI_SETTINGS
 from ._lible import LIBLE
 from ._lp import LP
 from ._ml import ML
@@ -26,6 +26,7 @@ __all__ = [
     "GLLE",
     "KM",
     "LEVI",
+    "LEVI_SETTINGS",
     "LIBLE",
     "LP",
     "ML",
