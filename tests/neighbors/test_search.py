@@ -235,11 +235,18 @@ def _tied_and_near_tied(rng, n_rows=61, d=9):
 
 @pytest.mark.parametrize("metric", ["euclidean", "cosine"])
 @pytest.mark.parametrize("k", [1, 3, 4, 6])
-def test_slices_of_blocks_windows_and_rescoring_change_no_answer(metric, k, monkeypatch, rng):
-    # Exact and near ties, blocks of odd sizes, and the window and the exact re-scoring cut
-    # into slices of a few scores / pairs, so that slice boundaries fall inside one query's
-    # pairs: every setting gives the brute-force float64 answer, ties to the lowest row.
+@pytest.mark.parametrize("threads", [1, 3])
+def test_slices_of_blocks_windows_and_rescoring_change_no_answer(
+    metric, k, threads, monkeypatch, rng
+):
+    # Exact and near ties, blocks of odd sizes, the window and the exact re-scoring cut into
+    # slices of a few scores / pairs (so that slice boundaries fall inside one query's pairs)
+    # and split across threads: every setting gives the brute-force float64 answer, ties to
+    # the lowest row, and the same scores bit for bit.
     from ldlkit.neighbors import _search
+
+    monkeypatch.setattr(_search, "SEARCH_THREADS", threads)
+    monkeypatch.setattr(_search, "_PARALLEL_ELEMENTS", 1)  # split even the smallest step
 
     T, Q = _tied_and_near_tied(rng)
     # one pair at a time (for Euclidean search, differences first), as the index scores them

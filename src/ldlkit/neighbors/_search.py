@@ -23,6 +23,8 @@ Backends: ``"numpy"`` (BLAS through numpy), ``"torch"`` (CPU or CUDA, imported l
 from __future__ import annotations
 
 import copy
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -38,6 +40,10 @@ _AUTO_BLOCK_BYTES = 2**27
 _MAX_AUTO_BLOCK = 4096
 #: float64 elements gathered at a time when candidates are re-scored exactly (256 KiB).
 _RESCORE_ELEMENTS = 2**15
+#: Float operations per thread below which a search step runs in the calling thread.
+_PARALLEL_ELEMENTS = 2**20
+#: Most threads of one search step.
+_MAX_SEARCH_THREADS = 8
 #: Working memory of a query's candidate pairs, as counted by the automatic block.
 _PAIR_BYTES_PER_QUERY = 2**14
 #: Queries per faiss call when ``block_size`` is None (faiss holds no n x n_train matrix).
@@ -395,6 +401,19 @@ class SearchIndex:
             keys, inverse = np.unique(qi.astype(np.int64) * n_rows + cols, return_inverse=True)
             uq, uc = np.divmod(keys, n_rows)
         out = np.empty(len(uq), dtype=np.float64)
+        threads = _threads_for(len(uq) * Q64.shape[1], _PARALLEL_ELEMENTS)
+        if threads == 1:
+            self._score_pairs(Q64, uq, uc, out)
+        else:  # contiguous runs of pairs, one per thread: each pair's score is unchanged
+            cuts = np.linspace(0, len(uq), threads + 1).astype(int)
+            runs = [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+            _run_parallel([lambda r=r: self._score_pairs(Q64, uq[r], uc[r], out[r]) for r in runs])
+        return out if inverse is None else out[inverse.ravel()]
+
+    def _score_pairs(self, Q64: np.ndarray, uq: np.ndarray, uc: np.ndarray, out: np.ndarray):
+        """Write the exact scores of pairs (``uq``, ``uc``) into ``out``, a slice at a time."""
+        if len(uq) == 0:
+            return
         d = Q64.shape[1]
         step = max(1, _RESCORE_ELEMENTS // max(d, 1))
         # Two buffers of ``step`` rows reused for every slice of pairs (about 256 KiB each, so
@@ -417,7 +436,6 @@ class SearchIndex:
             np.add.reduce(g, axis=1, out=out[a:b])
         if not cosine:
             np.negative(out, out=out)
-        return out if inverse is None else out[inverse.ravel()]
 
     def _pair_scorer(self, Q64: np.ndarray, idx: np.ndarray) -> np.ndarray:
         n, c = idx.shape
@@ -459,12 +477,21 @@ class SearchIndex:
         step = max(1, _WINDOW_ELEMENTS // max(m, 1))
         if step >= n:
             return self._window_rows(sub, k, eps)
-        parts_q, parts_c = [], []
-        for a in range(0, n, step):
-            qi, cols = self._window_rows(sub[a : a + step], k, eps[a : a + step])
-            parts_q.append(qi + a)
-            parts_c.append(cols)
-        return _concat(parts_q), _concat(parts_c)
+        starts = list(range(0, n, step))
+
+        def run(group: list[int]) -> list:
+            return [self._window_rows(sub[a : a + step], k, eps[a : a + step]) for a in group]
+
+        threads = min(len(starts), _threads_for(n * m, _PARALLEL_ELEMENTS))
+        if threads == 1:
+            parts = run(starts)
+        else:  # contiguous groups of slices, one per thread; every step is per query
+            cuts = np.linspace(0, len(starts), threads + 1).astype(int)
+            groups = [starts[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+            done = _run_parallel([lambda g=g: run(g) for g in groups])
+            parts = [part for group in done for part in group]
+        qi = _concat([q + a for (q, _), a in zip(parts, starts, strict=True)])
+        return qi, _concat([c for _, c in parts])
 
     def _window_rows(self, sub: np.ndarray, k: int, eps: np.ndarray):
         n, m = sub.shape
@@ -730,6 +757,50 @@ class SearchIndex:
         stacked = torch.stack([torch.cat(parts_q), torch.cat(parts_c), torch.cat(parts_l)])
         qi, cols, labels = stacked.cpu().numpy()
         return qi, cols, labels
+
+
+#: Search threads: None follows the BLAS library's thread count (threadpoolctl), so that the
+#: exact re-scoring and the window run on the cores the matrix product uses; 1 runs them in
+#: the calling thread (benchmarks/knn_throughput.py measures both).
+SEARCH_THREADS: int | None = None
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+_CONTROLLER: list = []
+
+
+def _blas_threads() -> int:
+    with _POOL_LOCK:
+        if not _CONTROLLER:
+            from threadpoolctl import ThreadpoolController
+
+            _CONTROLLER.append(ThreadpoolController())
+    libs = _CONTROLLER[0].select(user_api="blas").lib_controllers
+    return max([int(lib.num_threads) for lib in libs] or [1])
+
+
+def _threads_for(elements: int, per_thread: int) -> int:
+    """Threads for a step of ``elements`` float operations: at most one per ``per_thread``."""
+    if elements < 2 * per_thread:
+        return 1
+    wanted = SEARCH_THREADS if SEARCH_THREADS is not None else _blas_threads()
+    return int(max(1, min(wanted, elements // per_thread, _MAX_SEARCH_THREADS)))
+
+
+def _run_parallel(tasks: list) -> list:
+    """Run ``tasks`` (callables) on the shared pool, the first in this thread; results in order.
+
+    numpy releases the GIL inside the gathers, ufuncs and reductions the tasks are made of.
+    """
+    global _POOL
+    if not tasks:
+        return []
+    if _POOL is None:
+        with _POOL_LOCK:
+            if _POOL is None:
+                _POOL = ThreadPoolExecutor(_MAX_SEARCH_THREADS, thread_name_prefix="ldlkit-knn")
+    futures = [_POOL.submit(task) for task in tasks[1:]]
+    first = tasks[0]()
+    return [first] + [f.result() for f in futures]
 
 
 def _kth_largest_by_argmax(S: np.ndarray, k: int) -> np.ndarray:
