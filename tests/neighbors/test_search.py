@@ -315,3 +315,32 @@ def test_any_screen_within_the_error_bound_gives_the_exact_answer(k, monkeypatch
     brute = np.array([[-((t - q) ** 2).sum() for t in T] for q in Q])
     expected = np.argsort(-brute, axis=1, kind="stable")[:, :k]
     np.testing.assert_array_equal(index.topk(Q, k)[1], expected)
+
+
+def _predict_in_child(model, Q, queue):
+    queue.put(model.predict(Q))
+
+
+def test_search_threads_work_in_a_forked_child(monkeypatch, rng):
+    # The shared pool's threads do not survive fork: a child must make its own, not wait on them.
+    import multiprocessing
+
+    from ldlkit.neighbors import AAKNN, _search
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    monkeypatch.setattr(_search, "SEARCH_THREADS", 2)
+    monkeypatch.setattr(_search, "_PARALLEL_ELEMENTS", 1)
+    T, Q = rng.normal(size=(200, 6)), rng.normal(size=(40, 6))
+    model = AAKNN(k=3).fit(T, rng.dirichlet(np.ones(3), size=200))
+    expected = model.predict(Q)  # the parent's pool now exists
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_predict_in_child, args=(model, Q, queue))
+    child.start()
+    try:
+        np.testing.assert_array_equal(queue.get(timeout=60), expected)
+    finally:
+        child.join(timeout=10)
+        if child.is_alive():
+            child.kill()

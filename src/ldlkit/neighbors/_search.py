@@ -23,6 +23,7 @@ Backends: ``"numpy"`` (BLAS through numpy), ``"torch"`` (CPU or CUDA, imported l
 from __future__ import annotations
 
 import copy
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -763,7 +764,7 @@ class SearchIndex:
 #: exact re-scoring and the window run on the cores the matrix product uses; 1 runs them in
 #: the calling thread (benchmarks/knn_throughput.py measures both).
 SEARCH_THREADS: int | None = None
-_POOL: ThreadPoolExecutor | None = None
+_POOL: tuple[int, ThreadPoolExecutor] | None = None  # (process id, pool)
 _POOL_LOCK = threading.Lock()
 _CONTROLLER: list = []
 
@@ -794,11 +795,13 @@ def _run_parallel(tasks: list) -> list:
     global _POOL
     if not tasks:
         return []
-    if _POOL is None:
+    pid = os.getpid()
+    if _POOL is None or _POOL[0] != pid:  # a forked child has the object but not its threads
         with _POOL_LOCK:
-            if _POOL is None:
-                _POOL = ThreadPoolExecutor(_MAX_SEARCH_THREADS, thread_name_prefix="ldlkit-knn")
-    futures = [_POOL.submit(task) for task in tasks[1:]]
+            if _POOL is None or _POOL[0] != pid:
+                workers = ThreadPoolExecutor(_MAX_SEARCH_THREADS, thread_name_prefix="ldlkit-knn")
+                _POOL = (pid, workers)
+    futures = [_POOL[1].submit(task) for task in tasks[1:]]
     first = tasks[0]()
     return [first] + [f.result() for f in futures]
 
