@@ -23,6 +23,7 @@ Backends: ``"numpy"`` (BLAS through numpy), ``"torch"`` (CPU or CUDA, imported l
 from __future__ import annotations
 
 import copy
+import itertools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -402,13 +403,15 @@ class SearchIndex:
             keys, inverse = np.unique(qi.astype(np.int64) * n_rows + cols, return_inverse=True)
             uq, uc = np.divmod(keys, n_rows)
         out = np.empty(len(uq), dtype=np.float64)
-        threads = _threads_for(len(uq) * Q64.shape[1], _PARALLEL_ELEMENTS)
+        d = Q64.shape[1]
+        threads = _threads_for(len(uq) * d, _PARALLEL_ELEMENTS)
         if threads == 1:
             self._score_pairs(Q64, uq, uc, out)
-        else:  # contiguous runs of pairs, one per thread: each pair's score is unchanged
-            cuts = np.linspace(0, len(uq), threads + 1).astype(int)
-            runs = [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
-            _run_parallel([lambda r=r: self._score_pairs(Q64, uq[r], uc[r], out[r]) for r in runs])
+        else:  # runs of pairs taken in turn by the threads: each pair's score is unchanged
+            size = max(1, _PARALLEL_ELEMENTS // max(d, 1))
+            runs = [slice(a, a + size) for a in range(0, len(uq), size)]
+            tasks = [lambda r=r: self._score_pairs(Q64, uq[r], uc[r], out[r]) for r in runs]
+            _run_parallel(tasks, threads)
         return out if inverse is None else out[inverse.ravel()]
 
     def _score_pairs(self, Q64: np.ndarray, uq: np.ndarray, uc: np.ndarray, out: np.ndarray):
@@ -479,18 +482,12 @@ class SearchIndex:
         if step >= n:
             return self._window_rows(sub, k, eps)
         starts = list(range(0, n, step))
-
-        def run(group: list[int]) -> list:
-            return [self._window_rows(sub[a : a + step], k, eps[a : a + step]) for a in group]
-
         threads = min(len(starts), _threads_for(n * m, _PARALLEL_ELEMENTS))
-        if threads == 1:
-            parts = run(starts)
-        else:  # contiguous groups of slices, one per thread; every step is per query
-            cuts = np.linspace(0, len(starts), threads + 1).astype(int)
-            groups = [starts[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
-            done = _run_parallel([lambda g=g: run(g) for g in groups])
-            parts = [part for group in done for part in group]
+        tasks = [
+            lambda a=a: self._window_rows(sub[a : a + step], k, eps[a : a + step]) for a in starts
+        ]
+        # slices taken in turn by the threads; every step is per query
+        parts = [task() for task in tasks] if threads == 1 else _run_parallel(tasks, threads)
         qi = _concat([q + a for (q, _), a in zip(parts, starts, strict=True)])
         return qi, _concat([c for _, c in parts])
 
@@ -787,23 +784,34 @@ def _threads_for(elements: int, per_thread: int) -> int:
     return int(max(1, min(wanted, elements // per_thread, _MAX_SEARCH_THREADS)))
 
 
-def _run_parallel(tasks: list) -> list:
-    """Run ``tasks`` (callables) on the shared pool, the first in this thread; results in order.
+def _run_parallel(tasks: list, threads: int) -> list:
+    """Run ``tasks`` (callables) on ``threads`` threads, this one included; results in order.
 
-    numpy releases the GIL inside the gathers, ufuncs and reductions the tasks are made of.
+    The threads take the next task in turn until none is left, so a helper thread that a loaded
+    machine does not schedule delays the step by at most the task it holds (and not at all when
+    it had not started: it is cancelled). numpy releases the GIL inside the gathers, ufuncs and
+    reductions the tasks are made of.
     """
     global _POOL
-    if not tasks:
-        return []
     pid = os.getpid()
     if _POOL is None or _POOL[0] != pid:  # a forked child has the object but not its threads
         with _POOL_LOCK:
             if _POOL is None or _POOL[0] != pid:
                 workers = ThreadPoolExecutor(_MAX_SEARCH_THREADS, thread_name_prefix="ldlkit-knn")
                 _POOL = (pid, workers)
-    futures = [_POOL[1].submit(task) for task in tasks[1:]]
-    first = tasks[0]()
-    return [first] + [f.result() for f in futures]
+    results: list = [None] * len(tasks)
+    taken = itertools.count()  # next() on a count is atomic under the GIL
+
+    def work() -> None:
+        while (i := next(taken)) < len(tasks):
+            results[i] = tasks[i]()
+
+    helpers = [_POOL[1].submit(work) for _ in range(min(threads, len(tasks)) - 1)]
+    work()
+    for helper in helpers:
+        if not helper.cancel():
+            helper.result()
+    return results
 
 
 def _kth_largest_by_argmax(S: np.ndarray, k: int) -> np.ndarray:
