@@ -223,3 +223,124 @@ def test_kth_largest_by_argmax_equals_partition_and_leaves_the_block_unchanged(k
     expected = np.partition(S, S.shape[1] - k, axis=1)[:, S.shape[1] - k]
     np.testing.assert_array_equal(_kth_largest_by_argmax(S, k), expected)
     np.testing.assert_array_equal(S, before)
+
+
+def _tied_and_near_tied(rng, n_rows=61, d=9):
+    """Rows in groups of exact duplicates, near-duplicates 1e-9 apart and rows of varied norms."""
+    base = rng.normal(size=(n_rows // 3, d)) * rng.uniform(0.1, 10.0, size=(n_rows // 3, 1))
+    T = np.vstack([base, base, base + 1e-9 * rng.normal(size=base.shape)])
+    Q = np.vstack([base[:7], base[:5] + 1e-9, rng.normal(size=(11, d))])
+    return T, Q
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+@pytest.mark.parametrize("k", [1, 3, 4, 6])
+@pytest.mark.parametrize("threads", [1, 3])
+def test_slices_of_blocks_windows_and_rescoring_change_no_answer(
+    metric, k, threads, monkeypatch, rng
+):
+    # Exact and near ties, blocks of odd sizes, the window and the exact re-scoring cut into
+    # slices of a few scores / pairs (so that slice boundaries fall inside one query's pairs)
+    # and split across threads: every setting gives the brute-force float64 answer, ties to
+    # the lowest row, and the same scores bit for bit.
+    from ldlkit.neighbors import _search
+
+    monkeypatch.setattr(_search, "SEARCH_THREADS", threads)
+    monkeypatch.setattr(_search, "_PARALLEL_ELEMENTS", 1)  # split even the smallest step
+
+    T, Q = _tied_and_near_tied(rng)
+    # one pair at a time (for Euclidean search, differences first), as the index scores them
+    if metric == "euclidean":
+        S = np.array([[-((t - q) ** 2).sum() for t in T] for q in Q])
+    else:
+        Tn = T / np.linalg.norm(T, axis=1, keepdims=True)
+        Qn = Q / np.linalg.norm(Q, axis=1, keepdims=True)
+        S = np.array([[(t * q).sum() for t in Tn] for q in Qn])
+    expected = np.argsort(-S, axis=1, kind="stable")[:, :k]
+    reference = None
+    for window, rescore in [(2**19, 2**15), (1, 1), (3 * T.shape[0] + 1, 2 * T.shape[1] + 1)]:
+        monkeypatch.setattr(_search, "_WINDOW_ELEMENTS", window)
+        monkeypatch.setattr(_search, "_RESCORE_ELEMENTS", rescore)
+        for block_size in [1, 2, 5, 13, None]:
+            index = SearchIndex(metric, block_size=block_size).fit(T)
+            scores, idx = index.topk(Q, k)
+            np.testing.assert_array_equal(idx, expected)
+            if reference is None:
+                reference = scores
+            np.testing.assert_array_equal(scores, reference)  # bit for bit
+            members = [np.arange(0, len(T), 2), np.arange(5, 40), np.arange(len(T))]
+            _, pidx = index.prototype_topk(Q, members, k)
+            for label, rows in enumerate(members):
+                best = rows[np.argsort(-S[:, rows], axis=1, kind="stable")[:, :k]]
+                np.testing.assert_array_equal(pidx[:, label], best)
+
+
+def test_per_row_bound_narrows_the_window_and_keeps_the_exact_answer(rng):
+    # Training rows of very different norms: the per-row bound drops window pairs that the
+    # bound with the largest norm kept, and the answer is still the brute-force one.
+    T = rng.normal(size=(400, 20)) * rng.choice([0.05, 1.0, 30.0], size=(400, 1))
+    Q = rng.normal(size=(60, 20)) * 0.05
+    index = SearchIndex("euclidean").fit(T)
+    Q64, Qs, norms = index._prepare_queries(Q)
+    S = index._screen_numpy(Qs)
+    qi, cols = index._window_numpy(S, 4, index._window(norms))
+    nq, nc = index._narrowed(S[qi, cols], qi, cols, norms[qi], 4)
+    assert len(nq) < len(qi)
+    assert set(zip(nq.tolist(), nc.tolist())) <= set(zip(qi.tolist(), cols.tolist()))
+    brute = np.array([[-((t - q) ** 2).sum() for t in T] for q in Q])
+    expected = np.argsort(-brute, axis=1, kind="stable")[:, :4]
+    np.testing.assert_array_equal(index.topk(Q, 4)[1], expected)
+
+
+@pytest.mark.parametrize("k", [1, 4])
+def test_any_screen_within_the_error_bound_gives_the_exact_answer(k, monkeypatch, rng):
+    # The window and its per-row narrowing rely only on |screen - exact| <= the per-pair bound
+    # r (|q| + |t_j|)^2. A screen perturbed at random within 95 % of that bound (clusters of
+    # rows 1e-3 apart at different norms) must still give the brute-force float64 answer.
+    centres = rng.normal(size=(3, 8)) * np.array([[0.2], [1.0], [3.0]])
+    T = centres[rng.integers(0, 3, 300)] + 1e-3 * rng.normal(size=(300, 8))
+    Q = T[rng.choice(300, 40)] + 1e-3 * rng.normal(size=(40, 8))
+    index = SearchIndex("euclidean").fit(T)
+    honest = index._screen_numpy
+    row_norms = np.sqrt((index.rows.astype(np.float64) ** 2).sum(axis=1))
+
+    def perturbed(Qs):
+        S = honest(Qs)
+        q = np.sqrt((Qs.astype(np.float64) ** 2).sum(axis=1))[:, None]
+        bound = index._relative_error() * (q + row_norms[None, :]) ** 2
+        noise = rng.uniform(-0.95, 0.95, size=S.shape) * bound
+        return (S + noise).astype(S.dtype)
+
+    monkeypatch.setattr(index, "_screen_numpy", perturbed)
+    brute = np.array([[-((t - q) ** 2).sum() for t in T] for q in Q])
+    expected = np.argsort(-brute, axis=1, kind="stable")[:, :k]
+    np.testing.assert_array_equal(index.topk(Q, k)[1], expected)
+
+
+def _predict_in_child(model, Q, queue):
+    queue.put(model.predict(Q))
+
+
+def test_search_threads_work_in_a_forked_child(monkeypatch, rng):
+    # The shared pool's threads do not survive fork: a child must make its own, not wait on them.
+    import multiprocessing
+
+    from ldlkit.neighbors import AAKNN, _search
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    monkeypatch.setattr(_search, "SEARCH_THREADS", 2)
+    monkeypatch.setattr(_search, "_PARALLEL_ELEMENTS", 1)
+    T, Q = rng.normal(size=(200, 6)), rng.normal(size=(40, 6))
+    model = AAKNN(k=3).fit(T, rng.dirichlet(np.ones(3), size=200))
+    expected = model.predict(Q)  # the parent's pool now exists
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_predict_in_child, args=(model, Q, queue))
+    child.start()
+    try:
+        np.testing.assert_array_equal(queue.get(timeout=60), expected)
+    finally:
+        child.join(timeout=10)
+        if child.is_alive():
+            child.kill()

@@ -23,6 +23,10 @@ Backends: ``"numpy"`` (BLAS through numpy), ``"torch"`` (CPU or CUDA, imported l
 from __future__ import annotations
 
 import copy
+import itertools
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -36,12 +40,18 @@ _DTYPES = {"float32": np.float32, "float64": np.float64}
 _AUTO_BLOCK_BYTES = 2**27
 #: Most queries per automatic block.
 _MAX_AUTO_BLOCK = 4096
-#: float64 elements gathered at a time when candidates are re-scored exactly.
-_RESCORE_ELEMENTS = 2**20
-#: From this many features on, candidates are re-scored one query at a time.
-_WIDE_ROWS = 256
+#: float64 elements gathered at a time when candidates are re-scored exactly (256 KiB).
+_RESCORE_ELEMENTS = 2**15
+#: Float operations per thread below which a search step runs in the calling thread.
+_PARALLEL_ELEMENTS = 2**20
+#: Most threads of one search step.
+_MAX_SEARCH_THREADS = 8
+#: Working memory of a query's candidate pairs, as counted by the automatic block.
+_PAIR_BYTES_PER_QUERY = 2**14
 #: Queries per faiss call when ``block_size`` is None (faiss holds no n x n_train matrix).
 _FAISS_BLOCK = 4096
+#: Screen scores per slice of the window's passes (2 MiB of float32, mostly in cache).
+_WINDOW_ELEMENTS = 2**19
 #: Up to this k the k-th best screen score is found by k argmax passes, above by np.partition.
 _ARGMAX_TOPK = 16
 #: Extra candidates fetched from faiss per query and re-ranked exactly.
@@ -293,7 +303,7 @@ class SearchIndex:
         d = self._exact.shape[1] if self._exact.ndim == 2 else 1
         # The screen row, one gathered prototype copy and its mask; the float64 and screening
         # copies of the query; candidate pairs and their gathered float64 rows.
-        return self.n_rows * (2 * item + 1) + d * (3 * 8 + item) + _RESCORE_ELEMENTS // 64
+        return self.n_rows * (2 * item + 1) + d * (3 * 8 + item) + _PAIR_BYTES_PER_QUERY
 
     def _block(self, n_queries: int, extra_bytes_per_query: int = 0) -> int:
         if self.block_size is not None:
@@ -328,24 +338,36 @@ class SearchIndex:
         magnitude is ``sum |q_i t_i| <= 1`` for unit rows and ``(|q| + max |t|)**2`` for the
         Euclidean form. 5 % on top for the rounding of the bound itself.
         """
+        relative = self._relative_error()
+        if self.metric == "cosine":
+            return np.full(len(screen_norms), relative)
+        return relative * (screen_norms + self._max_norm) ** 2
+
+    def _relative_error(self) -> float:
+        """The relative factor of :meth:`_window`'s bound (times the magnitude of the terms)."""
         d = self._exact.shape[1]
         u_in, u_acc = self._roundoff()
         m = d + 6
         gamma = m * u_acc / (1 - m * u_acc) if m * u_acc < 0.5 else np.inf
-        relative = 1.05 * (2 * u_in + u_in * u_in + gamma + 4 * m * 2.0**-53)
-        if self.metric == "cosine":
-            return np.full(len(screen_norms), relative)
-        return relative * (screen_norms + self._max_norm) ** 2
+        return 1.05 * (2 * u_in + u_in * u_in + gamma + 4 * m * 2.0**-53)
 
     def _prepare_queries(self, Q: np.ndarray, offset: int = 0):
         """(float64 exact queries, screening queries in ``dtype``, screening norms)."""
         if self.metric == "cosine":
             Q64 = np.ascontiguousarray(_unit_rows(Q), dtype=np.float64)
             return Q64, Q64.astype(self.dtype), np.ones(len(Q))
-        _check_euclidean_range(Q, np.float64, offset)
         Q64 = np.ascontiguousarray(Q, dtype=np.float64)
-        framed = self._framed(Q64)
-        _check_screen_range(framed, self.dtype, offset, self._scale)
+        framed = np.subtract(Q64, self._center)  # one temporary, divided in place
+        framed /= self._scale
+        # One pass of row maxima and minima over the framed rows serves both range checks:
+        # |Q| <= |center| + scale |framed| (1 % over for rounding), so the float64 check of
+        # the raw rows runs only when that bound does not already clear it.
+        peaks = _row_peaks(framed)
+        if Q64.size:
+            reach = np.abs(self._center).max() + self._scale * float(peaks.max()) * 1.01
+            if not reach <= _squared_distance_limit(np.float64, Q64.shape[1]):  # NaN too
+                _check_euclidean_range(Q64, np.float64, offset)
+        _check_screen_range(framed, self.dtype, offset, self._scale, peaks)
         return Q64, framed.astype(self.dtype), np.sqrt(np.einsum("ij,ij->i", framed, framed))
 
     def _threshold(self, kth: np.ndarray, eps: np.ndarray) -> np.ndarray:
@@ -359,7 +381,9 @@ class SearchIndex:
         return rounded
 
     # -- exact scores ---------------------------------------------------------------------------
-    def _exact_scores(self, Q64: np.ndarray, qi: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    def _exact_scores(
+        self, Q64: np.ndarray, qi: np.ndarray, cols: np.ndarray, unique: bool = False
+    ) -> np.ndarray:
         """float64 scores of the (query ``qi``, training row ``cols``) pairs.
 
         Each pair's score is the training row times the query (or their difference, squared)
@@ -367,41 +391,55 @@ class SearchIndex:
         the two rows only: never on the batch, the block, the other candidates or the backend.
         Euclidean scores are exact negative squared distances of the raw rows (differences
         first: no cancellation for shifted features). Duplicate pairs (overlapping prototypes)
-        are scored once.
+        are scored once; ``unique=True`` says there are none (the caller's window is one pair
+        per query and row), which skips that sort.
         """
         if len(qi) == 0:
             return np.empty(0, dtype=np.float64)
-        n_rows = max(self.n_rows, 1)
-        keys, inverse = np.unique(qi.astype(np.int64) * n_rows + cols, return_inverse=True)
-        uq, uc = np.divmod(keys, n_rows)
-        out = np.empty(len(keys), dtype=np.float64)
-        d = max(Q64.shape[1], 1)
-        step = max(1, _RESCORE_ELEMENTS // d)
-        if d >= _WIDE_ROWS:
-            # Wide rows: one query at a time, broadcast instead of gathered (half the memory
-            # traffic); pairs are sorted by query, so each query's pairs are one run.
-            bounds = np.flatnonzero(np.diff(uq)) + 1
-            runs = zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(keys)].tolist(), strict=True)
-            for first, last in runs:
-                for a in range(first, last, step):
-                    b = min(last, a + step)
-                    self._score_rows(uc[a:b], Q64[uq[a]], out[a:b])
+        if unique:
+            uq, uc, inverse = qi, cols, None
         else:
-            for a in range(0, len(keys), step):
-                b = min(len(keys), a + step)
-                self._score_rows(uc[a:b], Q64[uq[a:b]], out[a:b])
-        return out[inverse.ravel()]
+            n_rows = max(self.n_rows, 1)
+            keys, inverse = np.unique(qi.astype(np.int64) * n_rows + cols, return_inverse=True)
+            uq, uc = np.divmod(keys, n_rows)
+        out = np.empty(len(uq), dtype=np.float64)
+        d = Q64.shape[1]
+        threads = _threads_for(len(uq) * d, _PARALLEL_ELEMENTS)
+        if threads == 1:
+            self._score_pairs(Q64, uq, uc, out)
+        else:  # runs of pairs taken in turn by the threads: each pair's score is unchanged
+            size = max(1, _PARALLEL_ELEMENTS // max(d, 1))
+            runs = [slice(a, a + size) for a in range(0, len(uq), size)]
+            tasks = [lambda r=r: self._score_pairs(Q64, uq[r], uc[r], out[r]) for r in runs]
+            _run_parallel(tasks, threads)
+        return out if inverse is None else out[inverse.ravel()]
 
-    def _score_rows(self, cols: np.ndarray, queries: np.ndarray, out: np.ndarray) -> None:
-        """Scores of training rows ``cols`` against ``queries`` (one row, or one per column)."""
-        g = self._exact[cols]  # a fresh contiguous copy, one row per pair
-        if self.metric == "cosine":
-            g *= queries
-            out[...] = g.sum(axis=1)
-        else:
-            g -= queries
-            g *= g
-            out[...] = -g.sum(axis=1)
+    def _score_pairs(self, Q64: np.ndarray, uq: np.ndarray, uc: np.ndarray, out: np.ndarray):
+        """Write the exact scores of pairs (``uq``, ``uc``) into ``out``, a slice at a time."""
+        if len(uq) == 0:
+            return
+        d = Q64.shape[1]
+        step = max(1, _RESCORE_ELEMENTS // max(d, 1))
+        # Two buffers of ``step`` rows reused for every slice of pairs (about 256 KiB each, so
+        # the gathered rows are still in cache when they are subtracted, squared and summed).
+        rows = np.empty((min(step, len(uq)), d), dtype=np.float64)
+        queries = np.empty_like(rows)
+        exact = self._exact
+        cosine = self.metric == "cosine"
+        for a in range(0, len(uq), step):
+            b = min(len(uq), a + step)
+            g, h = rows[: b - a], queries[: b - a]
+            # mode="clip": with the default "raise", take buffers its output (a copy more).
+            np.take(exact, uc[a:b], axis=0, out=g, mode="clip")
+            np.take(Q64, uq[a:b], axis=0, out=h, mode="clip")
+            if cosine:
+                np.multiply(g, h, out=g)
+            else:
+                np.subtract(g, h, out=g)
+                np.multiply(g, g, out=g)
+            np.add.reduce(g, axis=1, out=out[a:b])
+        if not cosine:
+            np.negative(out, out=out)
 
     def _pair_scorer(self, Q64: np.ndarray, idx: np.ndarray) -> np.ndarray:
         n, c = idx.shape
@@ -430,10 +468,31 @@ class SearchIndex:
         return S
 
     def _window_numpy(self, sub: np.ndarray, k: int, eps: np.ndarray):
-        """(query, column) pairs whose screen score is within 2 eps of the k-th best."""
+        """(query, column) pairs whose screen score is within 2 eps of the k-th best.
+
+        Pairs come sorted by query, then column. The block is taken ``_WINDOW_ELEMENTS`` scores
+        at a time, so that the k argmax passes and the comparison of a slice run in cache
+        (Movie, k = 4: 5.1 -> 3.0 ms a block); every step is per query, so the slicing changes
+        no pair.
+        """
         n, m = sub.shape
         if k >= m:
             return np.repeat(np.arange(n), m), np.tile(np.arange(m), n)
+        step = max(1, _WINDOW_ELEMENTS // max(m, 1))
+        if step >= n:
+            return self._window_rows(sub, k, eps)
+        starts = list(range(0, n, step))
+        threads = min(len(starts), _threads_for(n * m, _PARALLEL_ELEMENTS))
+        tasks = [
+            lambda a=a: self._window_rows(sub[a : a + step], k, eps[a : a + step]) for a in starts
+        ]
+        # slices taken in turn by the threads; every step is per query
+        parts = [task() for task in tasks] if threads == 1 else _run_parallel(tasks, threads)
+        qi = _concat([q + a for (q, _), a in zip(parts, starts, strict=True)])
+        return qi, _concat([c for _, c in parts])
+
+    def _window_rows(self, sub: np.ndarray, k: int, eps: np.ndarray):
+        n, m = sub.shape
         if k == 1:
             kth = sub[np.arange(n), sub.argmax(axis=1)]  # argmax is faster than max
         elif k <= _ARGMAX_TOPK:
@@ -443,6 +502,38 @@ class SearchIndex:
         # flatnonzero + divmod: 2-D np.nonzero is about 40x slower on these masks.
         flat = np.flatnonzero(sub >= self._threshold(kth, eps)[:, None])
         return np.divmod(flat, m)
+
+    def _narrowed(self, s: np.ndarray, groups: np.ndarray, cols: np.ndarray, norms, k: int):
+        """Drop window pairs that cannot be among their group's ``k`` best (Euclidean search).
+
+        :meth:`_window` bounds the screen's error with the largest training-row norm; the same
+        bound with each pair's own row norm, ``eps_j = r (|q| + |t_j|)^2``, is smaller for most
+        rows. Every group (a query, or a query and a prototype) has at least ``k`` pairs whose
+        exact score is at least their ``s_j - eps_j``, so its ``k``-th best exact score is at
+        least ``low``, the ``k``-th largest ``s_j - eps_j`` among its pairs (the window holds
+        every row whose ``s_j - eps_j`` can reach it), and a row with ``s_j + eps_j < low``
+        cannot be among the ``k`` best, nor tie with the ``k``-th. The pairs kept are a subset of
+        the window and a superset of the exact answer, so the answer is unchanged; on Movie
+        (k = 4) about a fifth fewer rows are re-scored. ``s``: the pairs' screen scores;
+        ``norms``: the screening norm of each pair's query.
+        """
+        if len(s) == 0:
+            return groups, cols
+        row_norms = np.sqrt(self._sqnorms[cols].astype(np.float64))
+        # 0.1 % over the bound, and a few float64 ulps of the score, cover the rounding of the
+        # sums and differences below.
+        eps = 1.001 * self._relative_error() * (norms + row_norms) ** 2
+        s = s.astype(np.float64)
+        eps += 2.0**-50 * np.abs(s)
+        low = s - eps
+        order = np.lexsort((-low, groups))
+        g = groups[order]
+        rank = np.arange(len(g)) - np.searchsorted(g, g, side="left")
+        kth = rank == k - 1
+        bar = np.full(int(g[-1]) + 1, -np.inf)  # groups with fewer than k pairs keep them all
+        bar[g[kth]] = low[order][kth]
+        keep = s + eps >= bar[groups]
+        return groups[keep], cols[keep]
 
     def _torch_rows(self, members=None, build: bool = False):
         import torch
@@ -549,10 +640,16 @@ class SearchIndex:
 
                 S = self._screen_torch(Qs)
                 qi, cols = self._window_torch(S, k, torch.from_numpy(eps).to(S.device))
+                s = S[qi, cols].cpu().numpy() if self.metric == "euclidean" else None
                 qi, cols = qi.cpu().numpy(), cols.cpu().numpy()
             else:
-                qi, cols = self._window_numpy(self._screen_numpy(Qs), k, eps)
-            exact = self._exact_scores(Q64, qi, cols)
+                S = self._screen_numpy(Qs)
+                qi, cols = self._window_numpy(S, k, eps)
+                s = S[qi, cols] if self.metric == "euclidean" else None
+            if s is not None and k < self.n_rows:
+                qi, cols = self._narrowed(s, qi, cols, norms[qi], k)
+            # one pair per (query, row): the window's pairs need no de-duplication
+            exact = self._exact_scores(Q64, qi, cols, unique=True)
             scores[sl], index[sl] = _select(qi, cols, exact, len(Q64), k)
         return scores, index
 
@@ -660,6 +757,63 @@ class SearchIndex:
         return qi, cols, labels
 
 
+#: Search threads: None follows the BLAS library's thread count (threadpoolctl), so that the
+#: exact re-scoring and the window run on the cores the matrix product uses; 1 runs them in
+#: the calling thread (benchmarks/knn_throughput.py measures both).
+SEARCH_THREADS: int | None = None
+_POOL: tuple[int, ThreadPoolExecutor] | None = None  # (process id, pool)
+_POOL_LOCK = threading.Lock()
+_CONTROLLER: list = []
+
+
+def _blas_threads() -> int:
+    with _POOL_LOCK:
+        if not _CONTROLLER:
+            from threadpoolctl import ThreadpoolController
+
+            _CONTROLLER.append(ThreadpoolController())
+    libs = _CONTROLLER[0].select(user_api="blas").lib_controllers
+    return max([int(lib.num_threads) for lib in libs] or [1])
+
+
+def _threads_for(elements: int, per_thread: int) -> int:
+    """Threads for a step of ``elements`` float operations: at most one per ``per_thread``."""
+    if elements < 2 * per_thread:
+        return 1
+    wanted = SEARCH_THREADS if SEARCH_THREADS is not None else _blas_threads()
+    return int(max(1, min(wanted, elements // per_thread, _MAX_SEARCH_THREADS)))
+
+
+def _run_parallel(tasks: list, threads: int) -> list:
+    """Run ``tasks`` (callables) on ``threads`` threads, this one included; results in order.
+
+    The threads take the next task in turn until none is left, so a helper thread that a loaded
+    machine does not schedule delays the step by at most the task it holds (and not at all when
+    it had not started: it is cancelled). numpy releases the GIL inside the gathers, ufuncs and
+    reductions the tasks are made of.
+    """
+    global _POOL
+    pid = os.getpid()
+    if _POOL is None or _POOL[0] != pid:  # a forked child has the object but not its threads
+        with _POOL_LOCK:
+            if _POOL is None or _POOL[0] != pid:
+                workers = ThreadPoolExecutor(_MAX_SEARCH_THREADS, thread_name_prefix="ldlkit-knn")
+                _POOL = (pid, workers)
+    results: list = [None] * len(tasks)
+    taken = itertools.count()  # next() on a count is atomic under the GIL
+
+    def work() -> None:
+        while (i := next(taken)) < len(tasks):
+            results[i] = tasks[i]()
+
+    helpers = [_POOL[1].submit(work) for _ in range(min(threads, len(tasks)) - 1)]
+    work()
+    for helper in helpers:
+        if not helper.cancel():
+            helper.result()
+    return results
+
+
 def _kth_largest_by_argmax(S: np.ndarray, k: int) -> np.ndarray:
     """Per row the ``k``-th largest value of ``S`` (duplicates counted), by ``k`` argmax passes.
 
@@ -726,16 +880,31 @@ def _unit_rows(X: np.ndarray) -> np.ndarray:
     return X / np.where(norms > 0, norms, 1.0)
 
 
-def _beyond_squared_distance_range(X: np.ndarray, dtype) -> tuple[int, float, float] | None:
+def _beyond_squared_distance_range(
+    X: np.ndarray, dtype, peaks: np.ndarray | None = None
+) -> tuple[int, float, float] | None:
     """``(row, its largest magnitude, the limit)`` of the row with the largest entry when squared
-    distances over its entries could overflow ``dtype``; None when every row is safe."""
+    distances over its entries could overflow ``dtype``; None when every row is safe.
+    ``peaks``: the rows' largest magnitudes when already known (:func:`_row_peaks`)."""
     if not X.size:
         return None
-    # A squared distance sums d terms of at most (2 * max|x|)^2.
-    limit = np.sqrt(np.finfo(dtype).max / X.shape[1]) / 2
-    peak = np.abs(X).max(axis=1)
+    limit = _squared_distance_limit(dtype, X.shape[1])
+    peak = _row_peaks(X) if peaks is None else peaks
     row = int(peak.argmax())
     return (row, float(peak[row]), float(limit)) if peak[row] > limit else None
+
+
+def _squared_distance_limit(dtype, d: int) -> float:
+    """The largest magnitude whose squared distances over ``d`` features stay finite in ``dtype``:
+    a squared distance sums d terms of at most (2 * max|x|)^2."""
+    return float(np.sqrt(np.finfo(dtype).max / max(d, 1)) / 2)
+
+
+def _row_peaks(X: np.ndarray) -> np.ndarray:
+    """``np.abs(X).max(axis=1)`` without the temporary ``abs`` copy (two read-only passes)."""
+    if X.shape[1] == 0:
+        return np.zeros(len(X))
+    return np.maximum(X.max(axis=1), -X.min(axis=1))
 
 
 def _check_euclidean_range(X: np.ndarray, dtype, offset: int = 0) -> None:
@@ -750,11 +919,13 @@ def _check_euclidean_range(X: np.ndarray, dtype, offset: int = 0) -> None:
         )
 
 
-def _check_screen_range(framed: np.ndarray, dtype, offset: int, scale: float) -> None:
+def _check_screen_range(
+    framed: np.ndarray, dtype, offset: int, scale: float, peaks: np.ndarray | None = None
+) -> None:
     """Refuse rows so far from the training rows that the screening dtype overflows."""
     if dtype == np.float64:
         return
-    found = _beyond_squared_distance_range(framed, dtype)
+    found = _beyond_squared_distance_range(framed, dtype, peaks)
     if found is not None:
         row, peak, _ = found
         raise ValueError(
