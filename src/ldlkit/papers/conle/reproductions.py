@@ -24,11 +24,9 @@ ALL_DATASETS = (
     "Yeast_spo",
     "Yeast_spo5",
 )
-#: What ``ldlkit reproduce conle`` runs by default: the longest prefix of ``ALL_DATASETS`` that
-#: fits 20 minutes on 2 cores with a margin, about 1,800 of the 2,400 CPU seconds
-#: (docs/reproduction-le.md, Runtime; benchmarks/results/conle_protocol_estimate.json).
-#: ``--datasets`` runs the rest.
-DEFAULT_DATASETS = ALL_DATASETS[:7]
+#: What ``ldlkit reproduce conle`` runs by default: all of ``ALL_DATASETS``, measured at 15.7
+#: minutes with 2 jobs on a quiet 2-core machine (docs/reproduction-le.md, Runtime).
+DEFAULT_DATASETS = ALL_DATASETS
 
 register_reproduction(
     "conle",
@@ -54,19 +52,16 @@ register_reproduction(
     n_repeats=1,
     reference="ConLE",
     protocol_kind="le",
-    # One job, CPU seconds, estimated: the quiet timed run of SJAFFE, SBU_3DFE, Movie and
-    # Yeast_alpha (benchmarks/results/reproduce_conle_quiet/) with LEVI-MLP and the Yeast sets
-    # after Yeast_alpha from one-fold costs on a loaded machine put on its scale
-    # (benchmarks/conle_protocol_estimate.py, benchmarks/results/conle_protocol_estimate.json):
-    # about 1,820 CPU s, some 15.4 min with 2 jobs.
-    expected_seconds=1820,
+    # Measured on a quiet 2-core machine with --n-jobs 2 (benchmarks/results/
+    # reproduce_conle_quiet7/, time.txt and time_extra3.txt; summary
+    # benchmarks/results/reproduce_conle_summary.json): all 240 fits in 943 s wall and
+    # 1,849 CPU s, which is what one job would take.
+    expected_seconds=1850,
     note=(
         "Protocol: each enhancer recovers the distributions of the training half of a 2-fold "
         "split, twice per dataset (the paper ran 10x10-fold CV, about 90 times this work). "
-        "By default on SJAFFE, SBU_3DFE, Movie, Yeast_alpha, Yeast_cdc, Yeast_diau and "
-        "Yeast_elu, the first seven data sets of Table 3 (the longest prefix that fits 20 "
-        "minutes on 2 cores); --datasets Yeast_heat Yeast_spo Yeast_spo5 runs the other three "
-        "(3-4 CPU minutes each). "
+        "By default on all ten provided data sets of Table 3 (Natural_Scene, Yeast_dtt and "
+        "Yeast_cold are not provided; --datasets adds them when you have the files). "
         "LEVI-MLP follows its authors' code with their recovery-task command (LEVI()'s "
         "defaults); 'LEVI-MLP (compact)' is ldlkit's smaller variant. "
         "ConLE trains on the softmax(L) target to a loss plateau. LESC is not implemented (its "
