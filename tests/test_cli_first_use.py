@@ -214,16 +214,20 @@ def test_estimate_scales_with_folds_and_jobs():
 
 
 def test_estimate_says_what_it_was_measured_on():
-    from ldlkit.experiments import get_reproduction
-    from ldlkit.experiments._reproduce import describe_estimate
+    from ldlkit.experiments import get_reproduction, register_reproduction
+    from ldlkit.experiments._reproduce import _REPRODUCTIONS, describe_estimate
 
-    # uaknn's figure is extrapolated from one fold per pair; uaknn-ablation's is a whole run.
-    assert "scaled from one measured fold per method" in describe_estimate(
-        get_reproduction("uaknn"), n_jobs=2
+    # a figure extrapolated from part of a run says so; a whole run's says that
+    partial = register_reproduction(
+        "demo-partial-estimate", description="d", paper="demo", tables=["t"],
+        datasets=["artificial"], methods={"Mean": ("MeanPredictor", {})},
+        expected_seconds=100, expected_basis="one measured fold per method", overwrite=True,
     )
-    assert "scaled from a measured full run" in describe_estimate(
-        get_reproduction("uaknn-ablation")
-    )
+    try:
+        assert "scaled from one measured fold per method" in describe_estimate(partial)
+    finally:
+        _REPRODUCTIONS.pop("demo-partial-estimate")
+    assert "scaled from a measured full run" in describe_estimate(get_reproduction("uaknn"))
 
 
 # -- 8. report on nothing useful: an error, not an empty table ----------------------------------
