@@ -192,7 +192,8 @@ def test_a_mostly_zero_design_is_fitted_sparse_with_the_same_result(name, monkey
     X[:, 0] += 1.0  # no all-zero row
     D = rng.dirichlet(np.ones(3), 120)
     params = {"random_state": 0} if name in ("SABFGS", "LDLLRR", "LDLLCLR") else {}
-    params.update({"LDLLCLR": {"max_iter": 5}, "LALOT": {"max_iter": 3, "inner_max_iter": 5}}.get(name, {}))
+    extra = {"LDLLCLR": {"max_iter": 5}, "LALOT": {"max_iter": 3, "inner_max_iter": 5}}
+    params.update(extra.get(name, {}))
     seen = []
     original = _solvers.sparse_design
 
