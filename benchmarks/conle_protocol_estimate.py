@@ -30,17 +30,12 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import heapq
 import json
+import sys
 from pathlib import Path
 
-
-def makespan(costs: list[float], workers: int) -> float:
-    """Wall time of ``costs`` on ``workers``, each task in order onto the first free worker."""
-    loads = [0.0] * workers
-    for cost in costs:
-        heapq.heapreplace(loads, loads[0] + cost)
-    return max(loads)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from conle_reproduction_cost import makespan  # noqa: E402  (the same scheduling model)
 
 
 def main() -> None:
