@@ -409,3 +409,31 @@ def test_enhancers_are_recognised_by_their_base_class(capsys):
         assert "are label enhancers; evaluate them with --protocol le" in capsys.readouterr().err
     finally:
         base._REGISTRY.pop("SpreadWithPredict", None)
+
+
+def test_a_benign_loky_warning_is_not_shown_but_others_are(monkeypatch, capsys):
+    import argparse
+    import warnings
+
+    import ldlkit.cli as cli
+
+    def handler(args):
+        warnings.warn(
+            "A worker stopped while some jobs were given to the executor. This can be caused by "
+            "a too short worker timeout or by a memory leak.",
+            UserWarning,
+            stacklevel=1,
+        )
+        warnings.warn("a warning the user must see", UserWarning, stacklevel=1)
+        return 0
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--traceback", action="store_true")
+    parser.set_defaults(handler=handler)
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")  # as a plain `ldlkit` process, not pytest's "error"
+        assert cli.main([]) == 0
+    err = capsys.readouterr().err
+    assert "ldlkit: warning: a warning the user must see" in err
+    assert "A worker stopped" not in err

@@ -116,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
+            _ignore_benign_warnings()
             return int(args.handler(args) or 0)
     except KeyboardInterrupt as exc:
         out = getattr(args, "out", None)
@@ -133,6 +134,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+#: Warnings that say nothing the user can act on. loky warns when a worker exits cleanly while
+#: tasks are queued (its memory-growth guard restarts a worker after large torch fits) and
+#: starts a new one; every fold still runs (seen in ``ldlkit reproduce conle``). A worker that
+#: dies is an error (TerminatedWorkerError), not this warning.
+BENIGN_WARNINGS = ("A worker stopped while some jobs were given to the executor",)
+
+
+def _ignore_benign_warnings() -> None:
+    for text in BENIGN_WARNINGS:
+        warnings.filterwarnings("ignore", message=text, category=UserWarning)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
