@@ -137,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 #: Warnings that say nothing the user can act on. loky warns when a worker exits cleanly while
-#: tasks are queued (its memory-growth guard restarts a worker after large torch fits) and
+#: tasks are queued (its idle timeout, or its memory-growth guard after large fits) and
 #: starts a new one; every fold still runs (seen in long reproductions). A worker that
 #: dies is an error (TerminatedWorkerError), not this warning.
 BENIGN_WARNINGS = ("A worker stopped while some jobs were given to the executor",)
